@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* minewall.conf: parse with libconfig, validate against a schema, report every
+ * error as FILE:LINE: message. A bad file never yields a half-filled config. */
+#ifndef MW_CONF_H
+#define MW_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum conf_action { ACT_ALERT = 0, ACT_DROP, ACT_REJECT };
+
+#define CONF_MAX_LIST 32
+
+/* Detectors whose action the config sets; names as in detect { actions { } }. */
+enum conf_detector {
+	CONF_DET_STRATUM = 0,	/* "stratum" */
+	CONF_DET_GETWORK,	/* "getwork" */
+	CONF_DET_SV2,		/* "sv2" */
+	CONF_DET_TLS_SNI,	/* "tls-sni" (libconfig key: tls_sni) */
+	CONF_DET_DNS,		/* "dns" */
+	CONF_DET_ENDPOINT,	/* "endpoint" */
+	CONF_DET_RELAY,		/* "relay" */
+	CONF_DET_COUNT
+};
+/* Index of a detector name ("tls-sni" or "tls_sni"), or -1. */
+int conf_detector_index(const char *name);
+#define CONF_MAX_QUEUES 16
+
+struct mw_conf {
+	char *path;			/* file it came from */
+
+	/* queue { } */
+	uint16_t queue_num;		/* first queue number (0..65535) */
+	uint16_t queue_count;		/* queues num .. num+count-1 (1..16) */
+	uint32_t copy_range;		/* bytes of each packet copied to user space (64..65535) */
+	uint32_t queue_maxlen;		/* kernel queue length (1..1048576) */
+	bool fail_open;			/* kernel accepts when the queue is full / daemon gone */
+
+	/* protect { } */
+	bool hook_output;		/* this host's own outbound traffic */
+	bool hook_forward;		/* traffic routed through this host */
+	char *interfaces[CONF_MAX_LIST];	/* outbound interfaces; none = all */
+	unsigned int n_interfaces;
+	uint32_t mark_mask;		/* bits of the packet/ct mark minewall owns */
+
+	/* flows { } */
+	uint32_t max_flows;
+	uint32_t max_buffers;
+	uint32_t inspect_bytes;		/* per direction */
+	uint32_t inspect_packets;	/* per flow, both directions */
+	uint32_t idle_timeout;		/* seconds */
+
+	/* detect { actions { } } */
+	enum conf_action action[CONF_DET_COUNT];	/* per detector, enum conf_detector */
+	char *blocklist_domains[CONF_MAX_LIST];
+	unsigned int n_blocklist_domains;
+	char *blocklist_endpoints[CONF_MAX_LIST];
+	unsigned int n_blocklist_endpoints;
+	char *blocklist_ports[CONF_MAX_LIST];
+	unsigned int n_blocklist_ports;
+
+	/* log { } */
+	bool log_syslog;		/* target = "syslog" (else "stderr") */
+	int log_level;			/* enum log_level */
+	char *event_log;		/* JSON event lines file, or NULL */
+	bool log_decisions;		/* one event line per flow decision, not only detections */
+};
+
+/* Parse and validate path. On success *out is a new config (free with conf_free)
+ * and 0 is returned. On failure every error is written to errs as
+ * "FILE:LINE: message\n" lines and -1 is returned. */
+int conf_load(const char *path, struct mw_conf **out, FILE *errs);
+void conf_free(struct mw_conf *c);
+const char *conf_action_name(enum conf_action a);
+
+#endif

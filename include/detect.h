@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The detector interface and registry: a detector sees one flow's first bytes
+ * and says "not me", "need more bytes" or "this is mining". */
+#ifndef MW_DETECT_H
+#define MW_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+struct domain_set;
+struct ep_table;
+
+enum det_result {
+	DET_NO = 0,	/* not this protocol (or clean): do not ask again for this flow */
+	DET_MORE,	/* undecided: call again when more bytes arrive */
+	DET_MATCH,	/* mining: the finding is filled in */
+};
+
+#define DET_P_TCP 0x1
+#define DET_P_UDP 0x2
+
+#define DET_MAX_LEARNED 16
+
+/* An address a detector learned (e.g. from a DNS answer for a pool domain). */
+struct det_learned {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint32_t ttl;		/* seconds, as in the answer */
+};
+
+struct det_finding {
+	char dialect[32];	/* e.g. "bitcoin", "ethproxy", "ethereumstratum", "cryptonote", "" if none */
+	char detail[160];	/* evidence in words: method, SNI, domain, target */
+	bool confirmed;		/* the server's reply confirmed it */
+	unsigned int n_learned;
+	struct det_learned learned[DET_MAX_LEARNED];
+};
+
+/* What a detector sees: both directions' reassembled prefixes, from the start
+ * of the stream (or from the first packet seen when midstream), plus the packet
+ * that just arrived. For UDP each datagram is seen alone in pkt_data. */
+struct det_stream {
+	const struct flow_key *key;	/* key->addr[0]/port[0] is the client */
+	enum flow_dir dir;		/* direction of the packet that just arrived */
+	const uint8_t *data[2];		/* FLOW_ORIG, FLOW_REPLY */
+	size_t len[2];
+	bool full[2];			/* that direction's buffer is at its cap */
+	const uint8_t *pkt_data;	/* payload of this packet */
+	size_t pkt_len;
+	bool midstream;			/* stream start not seen */
+};
+
+/* Read-only tables the detectors consult; owned by the engine, swapped on reload. */
+struct det_env {
+	const struct domain_set *pool_domains;	/* known pool domains */
+	const struct ep_table *pool_endpoints;	/* known pool addresses, CIDRs, ip:port */
+	const uint8_t *pool_ports;		/* bitmap of 65536 bits: known stratum ports, or NULL */
+};
+
+struct detector {
+	const char *name;	/* "stratum", "getwork", "sv2", "tls-sni", "dns", "endpoint", "relay" */
+	unsigned int protos;	/* DET_P_TCP | DET_P_UDP */
+	int (*init)(void);	/* may be NULL */
+	enum det_result (*inspect)(const struct det_env *env, const struct det_stream *s,
+				   struct det_finding *out);
+	void (*fini)(void);	/* may be NULL */
+};
+
+static inline bool det_port_listed(const struct det_env *env, uint16_t port)
+{
+	return env->pool_ports && (env->pool_ports[port >> 3] & (1u << (port & 7)));
+}
+
+/* Registry (detect.c). */
+extern const struct detector *const detectors[];
+extern const unsigned int n_detectors;
+int detect_init(void);
+void detect_fini(void);
+/* Index of a detector by name, or -1. */
+int detect_index(const char *name);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* minewall's own nftables tables, chains and the queue rule, written with
+ * libnftnl in one atomic batch; kernel feature probes. */
+#ifndef MW_RULESET_H
+#define MW_RULESET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Values inside the mark mask (shifted to the mask's lowest set bit). */
+#define MW_MARK_CLEAN	1u	/* flow judged clean: skip the queue from now on */
+#define MW_MARK_BLOCK	2u	/* flow blocked: drop it in the kernel from now on */
+#define MW_MARK_REJECT	3u	/* reject this packet (TCP RST / ICMP), then block the flow */
+
+enum queue_mech {
+	QMECH_NATIVE = 0,	/* nft "queue" expression */
+	QMECH_COMPAT,		/* nft_compat xt target "NFQUEUE" rev 3 */
+};
+
+struct ruleset_cfg {
+	uint16_t queue_num;
+	uint16_t queue_count;
+	bool bypass;			/* fail-open: kernel accepts when no daemon listens */
+	bool hook_output;
+	bool hook_forward;
+	const char *const *interfaces;	/* outbound interface names; n_interfaces == 0: all */
+	unsigned int n_interfaces;
+	uint32_t mark_mask;
+};
+
+/* Place a mark value (MW_MARK_*) inside mask. */
+uint32_t ruleset_mark(uint32_t mask, uint32_t value);
+
+/* Find out whether the kernel has the native queue expression. 0 and *mech set,
+ * or -1 when nftables itself is unusable (log says why). Changes nothing. */
+int ruleset_probe(enum queue_mech *mech);
+
+/* Install or atomically replace minewall's chains and queue rules (one batch,
+ * all or nothing). Dynamic sets in "inet minewall" survive a replace. 0 or -1. */
+int ruleset_install(const struct ruleset_cfg *cfg, enum queue_mech mech);
+
+/* Delete every table minewall created (one batch). Missing tables are fine. 0 or -1. */
+int ruleset_remove(void);
+
+const char *ruleset_mech_name(enum queue_mech mech);
+
+#endif
