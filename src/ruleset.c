@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* minewall's own nftables tables, chains and queue rules; kernel queue probe.
+ *
+ * Everything lives in "table inet minewall" (see the golden dump in
+ * tests/lab/expected/ruleset-compat.nft). The enforcement sets live there too;
+ * a replace deletes and re-adds only the chains listed in owned_chains[].
+ * The queue is the native "queue" expression, or where the kernel lacks it
+ * (CONFIG_NFT_QUEUE off) the x_tables NFQUEUE target through nft_compat. The
+ * kernel accepts that target in inet tables (checked in a netns on 6.18:
+ * rules load, packets are queued, bypass works), so one table serves both
+ * mechanisms. nft 1.0.6 lists such rules as "queue num N bypass" but prints
+ * "libxtables: unhandled NFPROTO" to stderr: cosmetic.
+ * Per protected hook H (output, forward; input for replies of output flows):
+ *   H          base chain, priority 10: skip loopback, select interfaces,
+ *              goto H_inspect.
+ *   H_inspect  ct mark CLEAN accept, ct mark BLOCK drop, packet mark REJECT or
+ *              BLOCK (set by the daemon with NF_REPEAT) -> ct mark BLOCK and
+ *              reject/drop, else tcp/udp -> queue.
+ *   H_mark     base chain, priority 20: packet mark CLEAN (the daemon's
+ *              NF_ACCEPT verdict) -> copied into the ct mark bits.
+ * Only the mark bits under cfg->mark_mask are read or written: the ct mark is
+ * set to (ct mark & ~mask) | value, so other users of the ct mark keep theirs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+
+#include "log.h"
+#include "nlbatch.h"
+#include "ruleset.h"
+
+#define TABLE		"minewall"
+#define PROBE_TABLE	"minewall_probe"
+#define PRIO_QUEUE	10
+#define PRIO_MARK	20
+
+/* Conntrack directions (enum ip_conntrack_dir). */
+#define CT_DIR_ORIGINAL	0
+#define CT_DIR_REPLY	1
+
+/* ICMP codes for "administratively prohibited". */
+#define ICMP4_ADMIN_PROHIBITED	13	/* ICMP_PKT_FILTERED */
+#define ICMP6_ADMIN_PROHIBITED	1	/* ICMPV6_ADM_PROHIBITED */
+
+/* One protected hook and the names of the chains minewall owns for it. */
+struct hook_def {
+	const char *base;
+	const char *inspect;
+	const char *mark;
+	unsigned int hooknum;
+};
+
+static const struct hook_def hook_output = { "output", "output_inspect", "output_mark", NF_INET_LOCAL_OUT };
+static const struct hook_def hook_forward = { "forward", "forward_inspect", "forward_mark", NF_INET_FORWARD };
+static const struct hook_def hook_input = { "input", "input_inspect", "input_mark", NF_INET_LOCAL_IN };
+
+/* Every chain minewall may own, in an order that deletes a
+ * chain's callers (base chains with goto) before the chain itself. */
+static const char *const owned_chains[] = {
+	"output", "forward", "input", "output_mark", "forward_mark", "input_mark",
+	"output_inspect", "forward_inspect", "input_inspect",
+};
+
+/* State of one batch being built; the first failure sticks. */
+struct build {
+	struct nlbatch *b;
+	uint16_t family;		/* family of the table the rules go into */
+	enum queue_mech mech;
+	const struct ruleset_cfg *cfg;
+	struct nftnl_rule *r;		/* rule under construction */
+	int failed;
+	char what[NLBATCH_WHAT_MAX];
+};
+
+uint32_t ruleset_mark(uint32_t mask, uint32_t value)
+{
+	if (mask == 0)
+		return 0;
+	return (value << __builtin_ctz(mask)) & mask;
+}
+
+const char *ruleset_mech_name(enum queue_mech mech)
+{
+	switch (mech) {
+	case QMECH_NATIVE:
+		return "native";
+	case QMECH_COMPAT:
+		return "compat";
+	}
+	return "unknown";
+}
+
+static const char *family_name(uint16_t family)
+{
+	switch (family) {
+	case NFPROTO_INET:
+		return "inet";
+	case NFPROTO_IPV4:
+		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
+	}
+	return "?";
+}
+
+/* ---- whole objects: tables and chains ---------------------------------- */
+
+static void emit_table(struct build *bd, uint16_t type, uint16_t family,
+		       const char *name)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	uint16_t flags = NLM_F_ACK | (type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
+
+	if (bd->failed)
+		return;
+	t = nftnl_table_alloc();
+	if (t == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nlh = nlbatch_put(bd->b, type, family, flags);
+	if (nlh == NULL) {
+		bd->failed = 1;
+	} else {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		snprintf(bd->what, sizeof(bd->what), "%s table %s %s",
+			 type == NFT_MSG_NEWTABLE ? "add" : "delete",
+			 family_name(family), name);
+		if (nlbatch_next(bd->b, bd->what) < 0)
+			bd->failed = 1;
+	}
+	nftnl_table_free(t);
+}
+
+/* hook < 0: a regular chain, or (for add) just "make sure it exists". */
+static void emit_chain(struct build *bd, uint16_t type, uint16_t family,
+		       const char *table, const char *name, int hook, int prio)
+{
+	struct nftnl_chain *c;
+	struct nlmsghdr *nlh;
+	uint16_t flags = NLM_F_ACK | (type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0);
+
+	if (bd->failed)
+		return;
+	c = nftnl_chain_alloc();
+	if (c == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (hook >= 0) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nlh = nlbatch_put(bd->b, type, family, flags);
+	if (nlh == NULL) {
+		bd->failed = 1;
+	} else {
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		snprintf(bd->what, sizeof(bd->what), "%s chain %s %s %s",
+			 type == NFT_MSG_NEWCHAIN ? "add" : "delete",
+			 family_name(family), table, name);
+		if (nlbatch_next(bd->b, bd->what) < 0)
+			bd->failed = 1;
+	}
+	nftnl_chain_free(c);
+}
+
+/* ---- expressions of the rule under construction ------------------------ */
+
+static struct nftnl_expr *expr_add(struct build *bd, const char *name)
+{
+	struct nftnl_expr *e;
+
+	if (bd->failed || bd->r == NULL)
+		return NULL;
+	e = nftnl_expr_alloc(name);
+	if (e == NULL) {
+		bd->failed = 1;
+		return NULL;
+	}
+	nftnl_rule_add_expr(bd->r, e);
+	return e;
+}
+
+static void x_meta(struct build *bd, uint32_t key)
+{
+	struct nftnl_expr *e = expr_add(bd, "meta");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+}
+
+static void x_ct(struct build *bd, uint32_t key)
+{
+	struct nftnl_expr *e = expr_add(bd, "ct");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+}
+
+static void x_cmp_eq(struct build *bd, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(bd, "cmp");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+/* reg1 = (reg1 & mask) ^ xor, on a 32-bit mark. */
+static void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
+{
+	struct nftnl_expr *e = expr_add(bd, "bitwise");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+}
+
+static void x_verdict(struct build *bd, int verdict, const char *chain)
+{
+	struct nftnl_expr *e = expr_add(bd, "immediate");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (chain != NULL)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+}
+
+/* meta iifname/oifname == name (the kernel compares all IFNAMSIZ bytes). */
+static void m_ifname(struct build *bd, uint32_t key, const char *name)
+{
+	char buf[IFNAMSIZ] = { 0 };
+
+	strncpy(buf, name, sizeof(buf) - 1);
+	x_meta(bd, key);
+	x_cmp_eq(bd, buf, sizeof(buf));
+}
+
+static void m_l4proto(struct build *bd, uint8_t proto)
+{
+	x_meta(bd, NFT_META_L4PROTO);
+	x_cmp_eq(bd, &proto, sizeof(proto));
+}
+
+static void m_ct_direction(struct build *bd, uint8_t dir)
+{
+	x_ct(bd, NFT_CT_DIRECTION);
+	x_cmp_eq(bd, &dir, sizeof(dir));
+}
+
+/* ct mark & mask == mark(value), or meta mark & mask == mark(value). */
+static void m_mark(struct build *bd, bool conntrack, uint32_t value)
+{
+	uint32_t mask = bd->cfg->mark_mask;
+	uint32_t want = ruleset_mark(mask, value);
+
+	if (conntrack)
+		x_ct(bd, NFT_CT_MARK);
+	else
+		x_meta(bd, NFT_META_MARK);
+	x_bitwise(bd, mask, 0);
+	x_cmp_eq(bd, &want, sizeof(want));
+}
+
+/* ct mark set ct mark & ~mask | mark(value): keep bits outside the mask. */
+static void s_ct_mark(struct build *bd, uint32_t value)
+{
+	uint32_t mask = bd->cfg->mark_mask;
+	struct nftnl_expr *e;
+
+	x_ct(bd, NFT_CT_MARK);
+	x_bitwise(bd, ~mask, ruleset_mark(mask, value));
+	e = expr_add(bd, "ct");
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+}
+
+static void s_reject(struct build *bd, bool tcp_reset)
+{
+	struct nftnl_expr *e = expr_add(bd, "reject");
+	uint32_t type = NFT_REJECT_ICMPX_UNREACH;
+	uint8_t code = NFT_REJECT_ICMPX_ADMIN_PROHIBITED;
+
+	if (e == NULL)
+		return;
+	if (tcp_reset) {
+		type = NFT_REJECT_TCP_RST;
+		code = 0;
+	} else if (bd->family == NFPROTO_IPV4) {
+		type = NFT_REJECT_ICMP_UNREACH;
+		code = ICMP4_ADMIN_PROHIBITED;
+	} else if (bd->family == NFPROTO_IPV6) {
+		type = NFT_REJECT_ICMP_UNREACH;
+		code = ICMP6_ADMIN_PROHIBITED;
+	}
+	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
+}
+
+static uint16_t queue_total(const struct ruleset_cfg *cfg)
+{
+	return cfg->queue_count > 1 ? cfg->queue_count : 1;
+}
+
+static void s_queue_native(struct build *bd, uint16_t num, uint16_t total,
+			   bool bypass)
+{
+	struct nftnl_expr *e = expr_add(bd, "queue");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, total);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
+			   bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
+}
+
+/* x_tables NFQUEUE revision 3 through nft_compat. The kernel balances over
+ * queues_total queues by flow hash, as the native expression does. */
+static void s_queue_compat(struct build *bd, uint16_t num, uint16_t total,
+			   bool bypass)
+{
+	struct xt_NFQ_info_v3 *info;
+	struct nftnl_expr *e = expr_add(bd, "target");
+
+	if (e == NULL)
+		return;
+	/* The kernel wants the x_tables-aligned size; libnftnl takes ownership
+	 * of the buffer and frees it with the expression. */
+	info = calloc(1, XT_ALIGN(sizeof(*info)));
+	if (info == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	info->queuenum = num;
+	info->queues_total = total;
+	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
+	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, XT_ALIGN(sizeof(*info)));
+}
+
+static void s_queue(struct build *bd)
+{
+	const struct ruleset_cfg *cfg = bd->cfg;
+
+	if (bd->mech == QMECH_NATIVE)
+		s_queue_native(bd, cfg->queue_num, queue_total(cfg), cfg->bypass);
+	else
+		s_queue_compat(bd, cfg->queue_num, queue_total(cfg), cfg->bypass);
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static void rule_begin(struct build *bd, const char *chain)
+{
+	if (bd->failed)
+		return;
+	bd->r = nftnl_rule_alloc();
+	if (bd->r == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_rule_set_u32(bd->r, NFTNL_RULE_FAMILY, bd->family);
+	nftnl_rule_set_str(bd->r, NFTNL_RULE_TABLE, TABLE);
+	nftnl_rule_set_str(bd->r, NFTNL_RULE_CHAIN, chain);
+	snprintf(bd->what, sizeof(bd->what), "add rule %s %s %s",
+		 family_name(bd->family), TABLE, chain);
+}
+
+static void rule_end(struct build *bd)
+{
+	struct nlmsghdr *nlh;
+
+	if (bd->r == NULL)
+		return;
+	if (!bd->failed) {
+		nlh = nlbatch_put(bd->b, NFT_MSG_NEWRULE, bd->family,
+				  NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
+		if (nlh == NULL) {
+			bd->failed = 1;
+		} else {
+			nftnl_rule_nlmsg_build_payload(nlh, bd->r);
+			if (nlbatch_next(bd->b, bd->what) < 0)
+				bd->failed = 1;
+		}
+	}
+	nftnl_rule_free(bd->r);
+	bd->r = NULL;
+}
+
+/* Base chain, priority 10: which packets get inspected at all.
+ * forward: a packet leaving through a protected interface in the original
+ * direction (an outbound flow), and the replies of such flows coming back in
+ * through it. Flows opened from outside are not inspected. With no interface
+ * list, every forwarded packet is. */
+static void rules_select(struct build *bd, const struct hook_def *h)
+{
+	const struct ruleset_cfg *cfg = bd->cfg;
+	unsigned int i;
+
+	if (h->hooknum != NF_INET_FORWARD) {
+		uint32_t key = h->hooknum == NF_INET_LOCAL_OUT ? NFT_META_OIFNAME
+							       : NFT_META_IIFNAME;
+
+		rule_begin(bd, h->base);
+		m_ifname(bd, key, "lo");
+		x_verdict(bd, NF_ACCEPT, NULL);
+		rule_end(bd);
+	}
+	if (cfg->n_interfaces == 0) {
+		rule_begin(bd, h->base);
+		x_verdict(bd, NFT_GOTO, h->inspect);
+		rule_end(bd);
+		return;
+	}
+	for (i = 0; i < cfg->n_interfaces; i++) {
+		switch (h->hooknum) {
+		case NF_INET_LOCAL_OUT:
+			rule_begin(bd, h->base);
+			m_ifname(bd, NFT_META_OIFNAME, cfg->interfaces[i]);
+			x_verdict(bd, NFT_GOTO, h->inspect);
+			rule_end(bd);
+			break;
+		case NF_INET_LOCAL_IN:
+			rule_begin(bd, h->base);
+			m_ifname(bd, NFT_META_IIFNAME, cfg->interfaces[i]);
+			x_verdict(bd, NFT_GOTO, h->inspect);
+			rule_end(bd);
+			break;
+		default:
+			rule_begin(bd, h->base);
+			m_ifname(bd, NFT_META_OIFNAME, cfg->interfaces[i]);
+			m_ct_direction(bd, CT_DIR_ORIGINAL);
+			x_verdict(bd, NFT_GOTO, h->inspect);
+			rule_end(bd);
+			rule_begin(bd, h->base);
+			m_ifname(bd, NFT_META_IIFNAME, cfg->interfaces[i]);
+			m_ct_direction(bd, CT_DIR_REPLY);
+			x_verdict(bd, NFT_GOTO, h->inspect);
+			rule_end(bd);
+			break;
+		}
+	}
+	/* Anything else falls off the chain: policy accept. */
+}
+
+static void rules_inspect(struct build *bd, const struct hook_def *h)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	size_t i;
+
+	/* Flows already judged: no queue round trip. */
+	rule_begin(bd, h->inspect);
+	m_mark(bd, true, MW_MARK_CLEAN);
+	x_verdict(bd, NF_ACCEPT, NULL);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, true, MW_MARK_BLOCK);
+	x_verdict(bd, NF_DROP, NULL);
+	rule_end(bd);
+
+	/* The daemon answers NF_REPEAT with the packet mark set; the packet
+	 * comes back here and the flow is blocked for good. */
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_REJECT);
+	m_l4proto(bd, IPPROTO_TCP);
+	s_ct_mark(bd, MW_MARK_BLOCK);
+	s_reject(bd, true);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_REJECT);
+	s_ct_mark(bd, MW_MARK_BLOCK);
+	s_reject(bd, false);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_BLOCK);
+	s_ct_mark(bd, MW_MARK_BLOCK);
+	x_verdict(bd, NF_DROP, NULL);
+	rule_end(bd);
+
+	/* One rule per protocol rather than an anonymous set: nothing to keep
+	 * bound, and flushing the chain leaves no orphan. */
+	for (i = 0; i < sizeof(protos); i++) {
+		rule_begin(bd, h->inspect);
+		if (h->hooknum == NF_INET_LOCAL_IN)
+			m_ct_direction(bd, CT_DIR_REPLY);
+		m_l4proto(bd, protos[i]);
+		s_queue(bd);
+		rule_end(bd);
+	}
+}
+
+/* Priority 20: the daemon's NF_ACCEPT carries the CLEAN packet mark; record it
+ * in the ct mark so the flow's next packets skip the queue. */
+static void rules_mark(struct build *bd, const struct hook_def *h)
+{
+	rule_begin(bd, h->mark);
+	m_mark(bd, false, MW_MARK_CLEAN);
+	s_ct_mark(bd, MW_MARK_CLEAN);
+	rule_end(bd);
+}
+
+static void emit_hook(struct build *bd, const struct hook_def *h)
+{
+	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->inspect, -1, 0);
+	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->base,
+		   (int)h->hooknum, PRIO_QUEUE);
+	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->mark,
+		   (int)h->hooknum, PRIO_MARK);
+	rules_select(bd, h);
+	rules_inspect(bd, h);
+	rules_mark(bd, h);
+}
+
+/* ---- probe, install, remove -------------------------------------------- */
+
+/* Send the batch. A refused batch is logged unless quiet (the probe expects
+ * refusals); every other failure is always logged. */
+static int batch_run(struct build *bd, const char *doing, bool quiet)
+{
+	struct mnl_socket *nl = NULL;
+	int ret = -1;
+
+	if (bd->failed) {
+		log_warn("nftables: %s: building the batch", doing);
+		goto out;
+	}
+	nl = nlbatch_open();
+	if (nl == NULL) {
+		log_warn("nftables: %s: netlink socket", doing);
+		goto out;
+	}
+	if (nlbatch_commit(bd->b, nl) < 0) {
+		if (!quiet || nlbatch_failed_seq(bd->b) == 0)
+			log_warnx("nftables: %s: %s", doing, nlbatch_error(bd->b));
+		goto out;
+	}
+	ret = 0;
+out:
+	nlbatch_close(nl);
+	return ret;
+}
+
+/* Try a queue rule of this mechanism in a throwaway table: add table, chain
+ * and rule, delete the table, all in one batch, so the net effect is nothing.
+ * 0 with *err 0: it works; 0 with *err set: the kernel refused the rule itself
+ * (ENOENT after trying to load the module, or EOPNOTSUPP); -1: some other
+ * failure, logged. */
+static int probe_mech(enum queue_mech mech, uint16_t family, int *err)
+{
+	struct ruleset_cfg cfg = { .queue_count = 1, .mark_mask = 1 };
+	struct build bd = { .family = family, .mech = mech, .cfg = &cfg };
+	uint32_t seq = (uint32_t)time(NULL);
+	int ret = -1;
+
+	*err = 0;
+	bd.b = nlbatch_new(0, seq);
+	if (bd.b == NULL) {
+		log_warn("nftables: probe");
+		return -1;
+	}
+	emit_table(&bd, NFT_MSG_NEWTABLE, family, PROBE_TABLE);	/* seq + 1 */
+	emit_chain(&bd, NFT_MSG_NEWCHAIN, family, PROBE_TABLE, "probe", -1, 0);
+	rule_begin(&bd, "probe");					/* seq + 3 */
+	if (bd.r != NULL)
+		nftnl_rule_set_str(bd.r, NFTNL_RULE_TABLE, PROBE_TABLE);
+	s_queue(&bd);
+	rule_end(&bd);
+	emit_table(&bd, NFT_MSG_DELTABLE, family, PROBE_TABLE);
+	if (batch_run(&bd, "probe", true) == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (bd.failed || nlbatch_failed_seq(bd.b) == 0)
+		goto out;
+	*err = nlbatch_failed_errno(bd.b);
+	if ((*err == ENOENT || *err == EOPNOTSUPP) &&
+	    nlbatch_failed_seq(bd.b) == seq + 3) {
+		ret = 0;
+		goto out;
+	}
+	log_warnx("nftables: probe (%s queue, %s table): %s",
+		  ruleset_mech_name(mech), family_name(family), nlbatch_error(bd.b));
+out:
+	nlbatch_free(bd.b);
+	return ret;
+}
+
+int ruleset_probe(enum queue_mech *mech)
+{
+	int err;
+
+	if (probe_mech(QMECH_NATIVE, NFPROTO_INET, &err) < 0)
+		return -1;
+	if (err == 0) {
+		log_info("nftables: queue mechanism native (nft queue expression), table inet %s",
+			 TABLE);
+		*mech = QMECH_NATIVE;
+		return 0;
+	}
+	log_info("nftables: no native queue expression (%s)", strerror(err));
+	if (probe_mech(QMECH_COMPAT, NFPROTO_INET, &err) < 0)
+		return -1;
+	if (err != 0) {
+		log_warnx("nftables: no queue mechanism: nft_compat NFQUEUE target in an inet table: %s",
+			  strerror(err));
+		return -1;
+	}
+	log_info("nftables: queue mechanism compat (nft_compat NFQUEUE rev 3), table inet %s",
+		 TABLE);
+	*mech = QMECH_COMPAT;
+	return 0;
+}
+
+static int cfg_check(const struct ruleset_cfg *cfg)
+{
+	uint32_t mask = cfg->mark_mask;
+	unsigned int i;
+
+	if (mask == 0 || ruleset_mark(mask, MW_MARK_REJECT) >> __builtin_ctz(mask) !=
+			     MW_MARK_REJECT) {
+		log_warnx("nftables: mark mask 0x%08x cannot hold the mark values", mask);
+		return -1;
+	}
+	if (cfg->queue_count > 1 &&
+	    (uint32_t)cfg->queue_num + cfg->queue_count - 1 > UINT16_MAX) {
+		log_warnx("nftables: queues %u..%u out of range", cfg->queue_num,
+			  (uint32_t)cfg->queue_num + cfg->queue_count - 1);
+		return -1;
+	}
+	for (i = 0; i < cfg->n_interfaces; i++) {
+		const char *n = cfg->interfaces[i];
+
+		if (n == NULL || n[0] == '\0' || strlen(n) >= IFNAMSIZ) {
+			log_warnx("nftables: bad interface name \"%s\"", n ? n : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Replace strategy, one batch:
+ *  - "inet minewall" is added (a no-op when it exists) and never deleted, so
+ *    its sets survive.
+ *  - each chain minewall may own is added by name only (a no-op when it
+ *    exists, base chain or not) and then deleted: a delete of a missing
+ *    object would fail the batch. Base chains go first, so their goto rules
+ *    no longer hold the inspect chains when those are deleted.
+ *  - then the wanted chains and rules are added.
+ * The kernel applies the whole batch or nothing, so packets never see a
+ * ruleset without the queue rules, and a refused batch changes nothing. */
+int ruleset_install(const struct ruleset_cfg *cfg, enum queue_mech mech)
+{
+	struct build bd = { .family = NFPROTO_INET, .mech = mech, .cfg = cfg };
+	size_t i, n = sizeof(owned_chains) / sizeof(owned_chains[0]);
+	int ret = -1;
+
+	if (cfg_check(cfg) < 0)
+		return -1;
+	bd.b = nlbatch_new(0, (uint32_t)time(NULL));
+	if (bd.b == NULL) {
+		log_warn("nftables: install");
+		return -1;
+	}
+	emit_table(&bd, NFT_MSG_NEWTABLE, NFPROTO_INET, TABLE);
+	for (i = 0; i < n; i++)
+		emit_chain(&bd, NFT_MSG_NEWCHAIN, NFPROTO_INET, TABLE,
+			   owned_chains[i], -1, 0);
+	for (i = 0; i < n; i++)
+		emit_chain(&bd, NFT_MSG_DELCHAIN, NFPROTO_INET, TABLE,
+			   owned_chains[i], -1, 0);
+	if (cfg->hook_output) {
+		emit_hook(&bd, &hook_output);
+		emit_hook(&bd, &hook_input);
+	}
+	if (cfg->hook_forward)
+		emit_hook(&bd, &hook_forward);
+	if (batch_run(&bd, "install", false) < 0)
+		goto out;
+	log_info("nftables: installed %s queue %u..%u%s in table inet %s (%zu messages)",
+		 ruleset_mech_name(mech), cfg->queue_num,
+		 cfg->queue_num + queue_total(cfg) - 1,
+		 cfg->bypass ? " bypass" : "", TABLE, nlbatch_count(bd.b));
+	ret = 0;
+out:
+	nlbatch_free(bd.b);
+	return ret;
+}
+
+int ruleset_remove(void)
+{
+	struct build bd = { .family = NFPROTO_INET };
+	int ret = -1;
+
+	bd.b = nlbatch_new(0, (uint32_t)time(NULL));
+	if (bd.b == NULL) {
+		log_warn("nftables: remove");
+		return -1;
+	}
+	/* add then delete: a missing table is no error. */
+	emit_table(&bd, NFT_MSG_NEWTABLE, NFPROTO_INET, TABLE);
+	emit_table(&bd, NFT_MSG_DELTABLE, NFPROTO_INET, TABLE);
+	if (batch_run(&bd, "remove", false) < 0)
+		goto out;
+	log_info("nftables: removed table inet %s", TABLE);
+	ret = 0;
+out:
+	nlbatch_free(bd.b);
+	return ret;
+}

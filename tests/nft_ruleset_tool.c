@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Test driver for ruleset.c: probe, install and remove from a shell script. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "ruleset.h"
+
+#define MAX_IFACES 8
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: nft_ruleset_tool probe\n"
+		"       nft_ruleset_tool install [-m native|compat] [-q num] [-c count]\n"
+		"                               [-B] [-O] [-F] [-M mask] [-i ifname]...\n"
+		"       nft_ruleset_tool remove\n"
+		"  -B no bypass (fail closed), -O no output hook, -F forward hook\n");
+	exit(2);
+}
+
+static unsigned long num_arg(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+
+	if (*s == '\0' || *end != '\0' || v > max)
+		usage();
+	return v;
+}
+
+static int do_install(int argc, char **argv)
+{
+	const char *ifaces[MAX_IFACES];
+	struct ruleset_cfg cfg = {
+		.queue_num = 0, .queue_count = 1, .bypass = true,
+		.hook_output = true, .hook_forward = false,
+		.interfaces = ifaces, .n_interfaces = 0,
+		.mark_mask = 0x0f000000,
+	};
+	enum queue_mech mech;
+	int have_mech = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "-B") == 0) {
+			cfg.bypass = false;
+		} else if (strcmp(a, "-O") == 0) {
+			cfg.hook_output = false;
+		} else if (strcmp(a, "-F") == 0) {
+			cfg.hook_forward = true;
+		} else if (v == NULL) {
+			usage();
+		} else if (strcmp(a, "-m") == 0) {
+			if (strcmp(v, "native") == 0)
+				mech = QMECH_NATIVE;
+			else if (strcmp(v, "compat") == 0)
+				mech = QMECH_COMPAT;
+			else
+				usage();
+			have_mech = 1;
+			i++;
+		} else if (strcmp(a, "-q") == 0) {
+			cfg.queue_num = (uint16_t)num_arg(v, 65535);
+			i++;
+		} else if (strcmp(a, "-c") == 0) {
+			cfg.queue_count = (uint16_t)num_arg(v, 65535);
+			i++;
+		} else if (strcmp(a, "-M") == 0) {
+			cfg.mark_mask = (uint32_t)num_arg(v, 0xffffffffUL);
+			i++;
+		} else if (strcmp(a, "-i") == 0) {
+			if (cfg.n_interfaces == MAX_IFACES)
+				usage();
+			ifaces[cfg.n_interfaces++] = v;
+			i++;
+		} else {
+			usage();
+		}
+	}
+	if (!have_mech && ruleset_probe(&mech) < 0)
+		return 1;
+	return ruleset_install(&cfg, mech) < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum queue_mech mech;
+
+	log_init("nft_ruleset_tool", 1, LOG_LVL_INFO);
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "probe") == 0) {
+		if (ruleset_probe(&mech) < 0)
+			return 1;
+		printf("%s\n", ruleset_mech_name(mech));
+		return 0;
+	}
+	if (strcmp(argv[1], "install") == 0)
+		return do_install(argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove") == 0)
+		return ruleset_remove() < 0 ? 1 : 0;
+	usage();
+	return 2;
+}
