@@ -6,7 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
 #include "log.h"
+#include "nlbatch.h"
 #include "ruleset.h"
 
 #define MAX_IFACES 8
@@ -18,6 +25,7 @@ static void usage(void)
 		"       nft_ruleset_tool install [-m native|compat] [-q num] [-c count]\n"
 		"                               [-B] [-O] [-F] [-M mask] [-i ifname]...\n"
 		"       nft_ruleset_tool remove\n"
+		"       nft_ruleset_tool bulk N   (N chains in a throwaway table, one batch)\n"
 		"  -B no bypass (fail closed), -O no output hook, -F forward hook\n");
 	exit(2);
 }
@@ -88,6 +96,60 @@ static int do_install(int argc, char **argv)
 	return ruleset_install(&cfg, mech) < 0 ? 1 : 0;
 }
 
+/* A batch far larger than one chunk, every message acknowledged: exercises
+ * the multi-chunk sendmsg and the socket buffer sizing. Net effect nothing. */
+static int do_bulk(unsigned long n)
+{
+	struct nlbatch *b = nlbatch_new(0, 1);
+	struct mnl_socket *nl = NULL;
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	char name[32];
+	unsigned long i;
+	int ret = 1;
+
+	if (b == NULL || t == NULL || c == NULL)
+		goto out;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, "minewall_bulk");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, "minewall_bulk");
+	nlh = nlbatch_put(b, NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	if (nlbatch_next(b, "add table") < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "chain%lu", i);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+		nlh = nlbatch_put(b, NFT_MSG_NEWCHAIN, NFPROTO_INET,
+				  NLM_F_CREATE | NLM_F_ACK);
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		if (nlbatch_next(b, name) < 0)
+			goto out;
+	}
+	nlh = nlbatch_put(b, NFT_MSG_DELTABLE, NFPROTO_INET, NLM_F_ACK);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	if (nlbatch_next(b, "delete table") < 0)
+		goto out;
+	nl = nlbatch_open();
+	if (nl == NULL) {
+		log_warn("netlink socket");
+		goto out;
+	}
+	if (nlbatch_commit(b, nl) < 0) {
+		log_warnx("bulk: %s", nlbatch_error(b));
+		goto out;
+	}
+	printf("%zu messages, %zu bytes, %zu chunks\n", nlbatch_count(b),
+	       nlbatch_size(b), nlbatch_chunks(b));
+	ret = 0;
+out:
+	nlbatch_close(nl);
+	nftnl_chain_free(c);
+	nftnl_table_free(t);
+	nlbatch_free(b);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	enum queue_mech mech;
@@ -103,6 +165,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "install") == 0)
 		return do_install(argc - 1, argv + 1);
+	if (strcmp(argv[1], "bulk") == 0 && argc == 3)
+		return do_bulk(num_arg(argv[2], 1000000));
 	if (strcmp(argv[1], "remove") == 0)
 		return ruleset_remove() < 0 ? 1 : 0;
 	usage();

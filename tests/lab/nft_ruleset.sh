@@ -118,6 +118,16 @@ in_ns nft list tables 2>/dev/null | grep -q minewall &&
 	fail "minewall table left after remove" || ok "no minewall table"
 if tool remove; then ok "remove when absent"; else fail "remove when absent"; fi
 
+# 5b. a batch of many chunks, every message acknowledged (the enforcer will
+# load large sets through the same code).
+out=$(tool bulk 20000)
+case $out in
+"20002 messages, "*" bytes, "[2-9]" chunks"|"20002 messages, "*" bytes, "[1-9][0-9]" chunks")
+	ok "bulk batch: $out" ;;
+*)	fail "bulk batch: '$out'"; cat "$TMP/tool.log" ;;
+esac
+[ "$(dump)" = "" ] && ok "bulk batch left nothing behind" || fail "bulk batch left a ruleset"
+
 # 6. packets, no daemon. v0 sends to a static neighbour that is the veth
 # peer v1; v1's receive counter tells whether the datagram left.
 in_ns sh -e <<'EOF' || exit 99
