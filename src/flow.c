@@ -17,6 +17,13 @@
 #define FLOW_MAX_ENTRIES (1u << 31)
 
 /*
+ * Not thread-safe: one table belongs to one packet-path thread.
+ * A stream's full flag means "no more bytes will be kept": set when the cap is
+ * reached, when the flow found the buffer pool empty, or after
+ * flow_release_buf(); with buf NULL it marks the flow uninspectable.
+ */
+
+/*
  * One reassembly buffer: 2 * cap bytes, the originator's direction first.
  * cap is kept here because flow_stream_data() is not given the table.
  * next_free links the pool's free list while the buffer is not in use.
@@ -312,6 +319,7 @@ struct flow *flow_lookup_or_add(struct flow_table *ft, const struct pkt *p, uint
 	return f;
 }
 
+/* A pure lookup: last_seen, counters and the LRU order are left alone. */
 struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_dir *dir)
 {
 	enum flow_dir d = FLOW_ORIG;
@@ -424,7 +432,8 @@ void flow_foreach(struct flow_table *ft, int (*cb)(struct flow *f, void *arg), v
 {
 	uint32_t i = ft->lru_head;
 
-	/* next is read first so that cb may remove the flow it is given. */
+	/* Oldest first. next is read first so that cb may remove the flow it is
+	 * given (and only that one). */
 	while (i != NIL) {
 		uint32_t next = ft->flows[i].lnext;
 

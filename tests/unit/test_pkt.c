@@ -177,7 +177,8 @@ static size_t mk_tcp(uint8_t *b, uint16_t sport, uint16_t dport, uint32_t seq, u
 	put32(b + 4, seq);
 	b[12] = (uint8_t)(doff << 4);
 	b[13] = flags;
-	memcpy(b + doff * 4, payload, n);
+	if (n)
+		memcpy(b + doff * 4, payload, n);
 	return (size_t)doff * 4 + n;
 }
 
