@@ -255,6 +255,13 @@ static int dns_tcp_dir(const struct det_env *env, const uint8_t *d, size_t len, 
 		if (ml < DNS_HDR)
 			return -1;
 		if (ml > len - off - 2) {
+			/* Incomplete: what is there of the header must look like DNS. */
+			size_t have = len - off - 2;
+
+			if (have >= 4 && ((m.p[2] >> 3) & 0xf) != 0)
+				return -1;
+			if (have >= 6 && (m.p[4] != 0 || m.p[5] > DNS_MAX_QD))
+				return -1;
 			*more = !full;
 			return 0;
 		}

@@ -16,7 +16,7 @@ static const char *const test_pools[] = {
 	"authedmine.com", "nanopool.org", "suprnova.cc", "flypool.org", "pool.eth.pp.ua",
 };
 
-static struct domain_set *test_pool_set(void)
+static inline struct domain_set *test_pool_set(void)
 {
 	struct domain_set *ds = domain_set_new();
 
@@ -25,7 +25,7 @@ static struct domain_set *test_pool_set(void)
 	return ds;
 }
 
-static void test_key(struct flow_key *k, uint8_t proto, uint16_t sport, uint16_t dport)
+static inline void test_key(struct flow_key *k, uint8_t proto, uint16_t sport, uint16_t dport)
 {
 	memset(k, 0, sizeof(*k));
 	k->family = AF_INET;
@@ -37,7 +37,7 @@ static void test_key(struct flow_key *k, uint8_t proto, uint16_t sport, uint16_t
 }
 
 /* A TCP stream with c bytes from the client and r from the server. */
-static void test_stream(struct det_stream *s, const struct flow_key *k, const uint8_t *c, size_t clen,
+static inline void test_stream(struct det_stream *s, const struct flow_key *k, const uint8_t *c, size_t clen,
 			const uint8_t *r, size_t rlen)
 {
 	memset(s, 0, sizeof(*s));
