@@ -12,7 +12,7 @@
 
 #include "detect.h"
 
-static uint8_t *dup_bytes(const void *p, size_t len)
+static inline uint8_t *dup_bytes(const void *p, size_t len)
 {
 	uint8_t *d = malloc(len ? len : 1);
 
@@ -24,7 +24,7 @@ static uint8_t *dup_bytes(const void *p, size_t len)
 }
 
 /* Run d on orig[0..olen) and reply[0..rlen); out is cleared first. */
-static enum det_result det_run(const struct detector *d, const struct det_env *env,
+static inline enum det_result det_run(const struct detector *d, const struct det_env *env,
 			       const void *orig, size_t olen, const void *reply, size_t rlen,
 			       bool midstream, bool full, struct det_finding *out)
 {
@@ -56,7 +56,7 @@ static enum det_result det_run(const struct detector *d, const struct det_env *e
 }
 
 /* Client bytes only, stream start seen, buffer not full. */
-static enum det_result det_run_c(const struct detector *d, const struct det_env *env,
+static inline enum det_result det_run_c(const struct detector *d, const struct det_env *env,
 				 const char *orig, struct det_finding *out)
 {
 	return det_run(d, env, orig, strlen(orig), NULL, 0, false, false, out);
@@ -64,7 +64,7 @@ static enum det_result det_run_c(const struct detector *d, const struct det_env 
 
 /* Every proper prefix of orig (cut at each of the given points, clamped)
  * must give DET_MORE; returns how many cuts did not. */
-static int det_more_at_splits(const struct detector *d, const struct det_env *env,
+static inline int det_more_at_splits(const struct detector *d, const struct det_env *env,
 			      const void *orig, size_t olen)
 {
 	size_t cuts[] = { 1, 2, 7, olen / 3, olen / 2, olen - 2, olen - 1 };
