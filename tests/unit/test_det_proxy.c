@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for the relay detector (HTTP CONNECT, SOCKS4/4a/5). The domain and
+ * endpoint tables are another module's; here they are NULL ("nothing listed")
+ * and the pool-port bitmap carries the decision. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "det_app.h"
+#include "det_stream.h"
+#include "unit.h"
+
+static uint8_t ports[65536 / 8];
+static struct det_env env = { .pool_ports = ports };
+static const struct det_env env_none;
+
+static void port_add(uint16_t p)
+{
+	ports[p >> 3] |= (uint8_t)(1u << (p & 7));
+}
+
+static enum det_result run2(const struct det_env *e, const void *o, size_t olen, const void *r,
+			    size_t rlen, struct det_finding *f)
+{
+	return det_run(&det_proxy, e, o, olen, r, rlen, false, false, f);
+}
+
+static void test_http_connect(void)
+{
+	static const char pool[] = "CONNECT xmr-eu1.nanopool.org:14444 HTTP/1.1\r\n"
+		"Host: xmr-eu1.nanopool.org:14444\r\n\r\n";
+	static const char site[] = "CONNECT www.debian.org:443 HTTP/1.1\r\nHost: www.debian.org:443\r\n\r\n";
+	struct det_finding f;
+
+	CHECK(det_more_at_splits(&det_proxy, &env, pool, strcspn(pool, "\n")) == 0);
+	CHECK(det_run_c(&det_proxy, &env, pool, &f) == DET_MATCH);
+	CHECK_STR(f.dialect, "http-connect");
+	CHECK_STR(f.detail, "http-connect to xmr-eu1.nanopool.org:14444 (pool port)");
+	/* Nothing listed: no decision on names alone. */
+	CHECK(det_run_c(&det_proxy, &env_none, pool, &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, site, &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT 198.51.100.7:3333 HTTP/1.0\r\n\r\n", &f) == DET_MATCH);
+	CHECK_STR(f.detail, "http-connect to 198.51.100.7:3333 (pool port)");
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT [2001:db8::7]:3333 HTTP/1.1\r\n", &f) == DET_MATCH);
+	CHECK_STR(f.detail, "http-connect to [2001:db8::7]:3333 (pool port)");
+	/* Malformed authorities and request lines. */
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT pool:99999 HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT pool HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT :3333 HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT [::1:3333 HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT po/ol:3333 HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNECT pool:3333\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "CONNEXT pool:3333 HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &env, "GET / HTTP/1.1\r\n", &f) == DET_NO);
+	CHECK(det_run(&det_proxy, &env, "CONNECT pool:3333 HT", 20, NULL, 0, false, true, &f) == DET_NO);
+	/* Midstream and server-first flows are not tunnels we can judge. */
+	CHECK(det_run(&det_proxy, &env, pool, strlen(pool), NULL, 0, true, false, &f) == DET_NO);
+	CHECK(det_run(&det_proxy, &env, NULL, 0, "220 ", 4, false, false, &f) == DET_NO);
+}
+
+static void test_socks4(void)
+{
+	static const uint8_t s4[] = { 4, 1, 0x0d, 0x05, 198, 51, 100, 7, 'u', 0 };
+	static const uint8_t s4_web[] = { 4, 1, 0x01, 0xbb, 198, 51, 100, 7, 0 };
+	static const uint8_t s4a[] = { 4, 1, 0x38, 0x6c, 0, 0, 0, 1, 0,
+		'x', 'm', 'r', '.', 'p', 'o', 'o', 'l', 0 };
+	static const uint8_t s4_bind[] = { 4, 2, 0x0d, 0x05, 198, 51, 100, 7, 0 };
+	struct det_finding f;
+	size_t i;
+
+	port_add(14444);
+	for (i = 1; i < sizeof(s4); i++)
+		CHECK(run2(&env, s4, i, NULL, 0, &f) == DET_MORE);
+	CHECK(run2(&env, s4, sizeof(s4), NULL, 0, &f) == DET_MATCH);
+	CHECK_STR(f.dialect, "socks4");
+	CHECK_STR(f.detail, "socks4 to 198.51.100.7:3333 (pool port)");
+	CHECK(run2(&env_none, s4, sizeof(s4), NULL, 0, &f) == DET_NO);
+	CHECK(run2(&env, s4_web, sizeof(s4_web), NULL, 0, &f) == DET_NO);
+	for (i = 1; i < sizeof(s4a); i++)
+		CHECK(run2(&env, s4a, i, NULL, 0, &f) == DET_MORE);
+	CHECK(run2(&env, s4a, sizeof(s4a), NULL, 0, &f) == DET_MATCH);
+	CHECK_STR(f.detail, "socks4 to xmr.pool:14444 (pool port)");
+	CHECK(run2(&env, s4_bind, sizeof(s4_bind), NULL, 0, &f) == DET_NO);
+	/* A user id with no end, in a full buffer. */
+	CHECK(det_run(&det_proxy, &env, s4, sizeof(s4) - 1, NULL, 0, false, true, &f) == DET_NO);
+}
+
+static void test_socks5(void)
+{
+	static const uint8_t greet[] = { 5, 1, 0 };
+	static const uint8_t reply_ok[] = { 5, 0 };
+	static const uint8_t reply_no[] = { 5, 0xff };
+	static const uint8_t v4[] = { 5, 1, 0, 5, 1, 0, 1, 198, 51, 100, 7, 0x0d, 0x05 };
+	static const uint8_t name[] = { 5, 2, 0, 2, 5, 1, 0, 3, 8, 'x', 'm', 'r', '.', 'p', 'o',
+		'o', 'l', 0x38, 0x6c };
+	static const uint8_t v6[] = { 5, 1, 0, 5, 1, 0, 4, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 7, 0x0d, 0x05 };
+	/* RFC 1929 user "user", password "pass" before the request. */
+	static const uint8_t auth[] = { 5, 1, 2, 1, 4, 'u', 's', 'e', 'r', 4, 'p', 'a', 's', 's',
+		5, 1, 0, 1, 198, 51, 100, 7, 0x0d, 0x05 };
+	static const uint8_t web[] = { 5, 1, 0, 5, 1, 0, 1, 198, 51, 100, 7, 0x01, 0xbb };
+	static const uint8_t udp[] = { 5, 1, 0, 5, 3, 0, 1, 198, 51, 100, 7, 0x0d, 0x05 };
+	static const uint8_t junk[] = { 5, 1, 0x42 };
+	struct det_finding f;
+	size_t i;
+
+	port_add(3333);
+	CHECK(run2(&env, greet, sizeof(greet), NULL, 0, &f) == DET_MORE);
+	CHECK(run2(&env, greet, sizeof(greet), reply_ok, 2, &f) == DET_MORE);
+	CHECK(run2(&env, greet, sizeof(greet), reply_no, 2, &f) == DET_NO);
+	for (i = 1; i < sizeof(v4); i++)
+		CHECK(run2(&env, v4, i, reply_ok, 2, &f) == DET_MORE);
+	CHECK(run2(&env, v4, sizeof(v4), reply_ok, 2, &f) == DET_MATCH);
+	CHECK_STR(f.dialect, "socks5");
+	CHECK_STR(f.detail, "socks5 to 198.51.100.7:3333 (pool port)");
+	/* Optimistic clients send the request before the method reply. */
+	CHECK(run2(&env, v4, sizeof(v4), NULL, 0, &f) == DET_MATCH);
+	for (i = 1; i < sizeof(name); i++)
+		CHECK(run2(&env, name, i, reply_ok, 2, &f) == DET_MORE);
+	CHECK(run2(&env, name, sizeof(name), reply_ok, 2, &f) == DET_MATCH);
+	CHECK_STR(f.detail, "socks5 to xmr.pool:14444 (pool port)");
+	CHECK(run2(&env, v6, sizeof(v6), reply_ok, 2, &f) == DET_MATCH);
+	CHECK_STR(f.detail, "socks5 to [2001:db8::7]:3333 (pool port)");
+	for (i = 1; i < sizeof(auth); i++)
+		CHECK(run2(&env, auth, i, NULL, 0, &f) == DET_MORE);
+	CHECK(run2(&env, auth, sizeof(auth), reply_ok, 2, &f) == DET_MATCH);
+	CHECK(run2(&env, web, sizeof(web), reply_ok, 2, &f) == DET_NO);
+	CHECK(run2(&env, udp, sizeof(udp), reply_ok, 2, &f) == DET_NO);
+	CHECK(run2(&env, junk, sizeof(junk), NULL, 0, &f) == DET_NO);
+	CHECK(run2(&env_none, v4, sizeof(v4), reply_ok, 2, &f) == DET_NO);
+	CHECK(run2(&env, v4, sizeof(v4), "HTTP", 4, &f) == DET_NO);
+	CHECK(run2(&env, (const uint8_t *)"\x05\x00", 2, NULL, 0, &f) == DET_NO);
+	CHECK(run2(&env, (const uint8_t *)"\x16\x03\x01", 3, NULL, 0, &f) == DET_NO);
+}
+
+int main(void)
+{
+	port_add(3333);
+	port_add(14444);
+	test_http_connect();
+	test_socks4();
+	test_socks5();
+	return UNIT_DONE();
+}
