@@ -93,7 +93,7 @@ static const struct item queue_items[] = {
 
 static const struct item protect_items[] = {
 	{ .name = "hooks", .type = IT_FLAGS, .names = hook_names, .flag_off = hook_off,
-	  .min = 1, .max = 2, .dflt = 3 },
+	  .min = 1, .max = CONF_MAX_LIST, .dflt = 3 },
 	LIST("interfaces", interfaces, LK_IFNAME, 0, NULL),
 	UINT("mark_mask", mark_mask, 0, 0xffffffffLL, 0x0f000000, .check = check_mark_mask,
 	     .hex = true),
