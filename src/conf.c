@@ -162,7 +162,9 @@ static const char *const detector_names[CONF_DET_COUNT] = {
 struct big_literal {
 	unsigned int line;
 	bool fits;			/* val is exact; else beyond 64 bits */
+	bool used;			/* claimed by a setting already */
 	long long val;
+	int stored;			/* what libconfig 1.5 made of it */
 	char text[24];
 };
 
@@ -305,7 +307,13 @@ static void lit_add(struct ctx *x, unsigned int line, const char *p, size_t len,
 	l = &x->lits[x->n_lits++];
 	l->line = line;
 	l->fits = errno == 0;
+	l->used = false;
 	l->val = v;
+	/* glibc's atoi() is (int)strtol() and strtol/strtoul saturate on overflow. */
+	if (l->fits)
+		l->stored = (int)(uint32_t)(unsigned long long)v;
+	else
+		l->stored = hex || buf[0] != '-' ? -1 : 0;
 	snprintf(l->text, sizeof(l->text), "%.20s%s", buf, len > 20 ? "..." : "");
 out:
 	errno = saved;
@@ -379,16 +387,24 @@ static void scan_big_literals(struct ctx *x, const char *p, size_t n)
 	}
 }
 
-static const struct big_literal *big_literal_at(const struct ctx *x, const config_setting_t *s)
+/* The literal behind an int setting, if it was one libconfig truncated. Settings are visited in
+ * file order, so the first unclaimed literal on the line with the same stored value is the one. */
+static const struct big_literal *big_literal_at(struct ctx *x, const config_setting_t *s)
 {
 	const char *f = config_setting_source_file(s);
 	unsigned int i;
 
 	if (f && strcmp(f, x->path) != 0)
 		return NULL;
-	for (i = 0; i < x->n_lits; i++)
-		if (x->lits[i].line == config_setting_source_line(s))
-			return &x->lits[i];
+	for (i = 0; i < x->n_lits; i++) {
+		struct big_literal *l = &x->lits[i];
+
+		if (!l->used && l->line == config_setting_source_line(s) &&
+		    l->stored == config_setting_get_int(s)) {
+			l->used = true;
+			return l;
+		}
+	}
 	return NULL;
 }
 
@@ -794,7 +810,8 @@ static void errs_flush(struct ctx *x, FILE *errs)
 {
 	unsigned int i;
 
-	qsort(x->errs, x->n_errs, sizeof(*x->errs), err_cmp);
+	if (x->n_errs)
+		qsort(x->errs, x->n_errs, sizeof(*x->errs), err_cmp);
 	for (i = 0; i < x->n_errs; i++) {
 		if (errs)
 			fprintf(errs, "%s:%u: %s\n", x->errs[i].file, x->errs[i].line,
