@@ -71,6 +71,9 @@ struct mw_conf {
  * and 0 is returned. On failure every error is written to errs as
  * "FILE:LINE: message\n" lines and -1 is returned. */
 int conf_load(const char *path, struct mw_conf **out, FILE *errs);
+/* The same from text already in memory (tests, fuzzing): path names it in
+ * messages and its directory anchors relative paths. errs may be NULL. */
+int conf_load_string(const char *text, const char *path, struct mw_conf **out, FILE *errs);
 void conf_free(struct mw_conf *c);
 const char *conf_action_name(enum conf_action a);
 
