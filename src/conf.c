@@ -117,6 +117,7 @@ static const struct item actions_items[] = {
 	ACTION("dns", CONF_DET_DNS, ACT_ALERT),
 	ACTION("endpoint", CONF_DET_ENDPOINT, ACT_REJECT),
 	ACTION("relay", CONF_DET_RELAY, ACT_REJECT),
+	ACTION("websocket", CONF_DET_WEBSOCKET, ACT_REJECT),
 	{ 0 }
 };
 
@@ -155,7 +156,7 @@ static const struct item root_group = GROUP(NULL, root_items);
 static const char *const detector_names[CONF_DET_COUNT] = {
 	[CONF_DET_STRATUM] = "stratum", [CONF_DET_GETWORK] = "getwork", [CONF_DET_SV2] = "sv2",
 	[CONF_DET_TLS_SNI] = "tls-sni", [CONF_DET_DNS] = "dns", [CONF_DET_ENDPOINT] = "endpoint",
-	[CONF_DET_RELAY] = "relay",
+	[CONF_DET_RELAY] = "relay", [CONF_DET_WEBSOCKET] = "websocket",
 };
 
 /* An integer literal libconfig 1.5 cannot hold in an int (see scan_big_literals). */

@@ -50,7 +50,7 @@ static void check_common_defaults(const struct mw_conf *c)
 	CHECK(c->inspect_bytes == 4096);
 	CHECK(c->inspect_packets == 16);
 	CHECK(c->idle_timeout == 120);
-	check_actions(c, "reject reject drop reject alert reject reject");
+	check_actions(c, "reject reject drop reject alert reject reject reject");
 	CHECK(c->n_blocklist_domains == 1);
 	CHECK(c->n_blocklist_endpoints == 1);
 	CHECK(c->n_blocklist_ports == 1);
@@ -134,7 +134,7 @@ static void test_full(void)
 	CHECK(c->inspect_bytes == 65535);
 	CHECK(c->inspect_packets == 1000);
 	CHECK(c->idle_timeout == 86400);
-	check_actions(c, "alert drop reject alert drop alert drop");
+	check_actions(c, "alert drop reject alert drop alert drop alert");
 	CHECK(c->n_blocklist_domains == 0);
 	CHECK(c->blocklist_domains[0] == NULL);
 	CHECK(c->n_blocklist_endpoints == 2);
@@ -357,6 +357,7 @@ static void test_names(void)
 	CHECK(conf_detector_index("dns") == CONF_DET_DNS);
 	CHECK(conf_detector_index("endpoint") == CONF_DET_ENDPOINT);
 	CHECK(conf_detector_index("relay") == CONF_DET_RELAY);
+	CHECK(conf_detector_index("websocket") == CONF_DET_WEBSOCKET);
 	CHECK(conf_detector_index("tls") == -1);
 	CHECK(conf_detector_index("tls-sni2") == -1);
 	CHECK(conf_detector_index("") == -1);
