@@ -57,12 +57,16 @@ struct det_stream {
 struct det_env {
 	const struct domain_set *pool_domains;	/* known pool domains */
 	const struct ep_table *pool_endpoints;	/* known pool addresses, CIDRs, ip:port */
+	const struct ep_table *learned;		/* addresses learned at run time (DNS answers), or NULL */
+	uint64_t now_ms;			/* clock of the packet being judged, for expiring entries */
 	const uint8_t *pool_ports;		/* bitmap of 65536 bits: known stratum ports, or NULL */
 };
 
 struct detector {
 	const char *name;	/* "stratum", "getwork", "sv2", "tls-sni", "dns", "endpoint", "relay" */
 	unsigned int protos;	/* DET_P_TCP | DET_P_UDP */
+	bool whole_flow;	/* keeps watching past the flow's inspection budget
+				 * (DNS: every transaction of a resolver flow) */
 	int (*init)(void);	/* may be NULL */
 	enum det_result (*inspect)(const struct det_env *env, const struct det_stream *s,
 				   struct det_finding *out);
@@ -74,12 +78,26 @@ static inline bool det_port_listed(const struct det_env *env, uint16_t port)
 	return env->pool_ports && (env->pool_ports[port >> 3] & (1u << (port & 7)));
 }
 
-/* Registry (detect.c). */
+/* Registry (detect.c): every detector, in the order they are asked. */
 extern const struct detector *const detectors[];
 extern const unsigned int n_detectors;
 int detect_init(void);
 void detect_fini(void);
 /* Index of a detector by name, or -1. */
 int detect_index(const char *name);
+
+enum detect_outcome {
+	DETECT_PENDING = 0,	/* some detector still wants more bytes */
+	DETECT_CLEAN,		/* every detector ruled the flow out */
+	DETECT_STOPPED,		/* on_match asked to stop (the flow is being blocked) */
+};
+
+/* Called for each match; return non-zero to stop asking further detectors. */
+typedef int (*detect_match_cb)(void *arg, unsigned int idx, const struct det_finding *f);
+
+/* Ask every detector that has not ruled itself out for this flow (fl->det_done)
+ * about the current bytes; a detector answering DET_NO is not asked again. */
+enum detect_outcome detect_run(const struct det_env *env, struct flow *fl,
+			       const struct det_stream *s, detect_match_cb on_match, void *arg);
 
 #endif

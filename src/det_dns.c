@@ -296,7 +296,9 @@ static enum det_result dns_inspect(const struct det_env *env, const struct det_s
 			return DET_MORE;
 		out->n_learned = 0;
 		rc = dns_message(env, &m, out);
-		return rc == DET_MATCH ? DET_MATCH : DET_NO;
+		/* A resolver flow on a reused port carries many transactions: a clean
+		 * one says nothing about the next. Only garbage rules the flow out. */
+		return rc == DET_MATCH ? DET_MATCH : rc < 0 ? DET_NO : DET_MORE;
 	}
 	if (s->midstream)
 		return DET_NO;
@@ -315,5 +317,6 @@ static enum det_result dns_inspect(const struct det_env *env, const struct det_s
 const struct detector det_dns = {
 	.name = "dns",
 	.protos = DET_P_TCP | DET_P_UDP,
+	.whole_flow = true,
 	.inspect = dns_inspect,
 };

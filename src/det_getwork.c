@@ -91,8 +91,10 @@ static enum det_result getwork_inspect(const struct det_env *env, const struct d
 	struct http_req req;
 	enum http_parse rc;
 
+	/* Wait for the client even when the server spoke first: some pools answer
+	 * an idle connection with an HTTP error before cgminer sends its POST. */
 	if (len == 0)
-		return s->len[FLOW_REPLY] ? DET_NO : DET_MORE;
+		return s->full[FLOW_ORIG] ? DET_NO : DET_MORE;
 	rc = http_req_parse(b, len, &req);
 	if (rc == HTTP_INVALID)
 		return DET_NO;
@@ -105,8 +107,12 @@ static enum det_result getwork_inspect(const struct det_env *env, const struct d
 		int vlen = (int)(xme->value_len < 80 ? xme->value_len : 80);
 		size_t n;
 
-		/* Decide at once; name the call too when its body is already here. */
+		/* The header alone decides, but a body on its way names the call:
+		 * wait for it (bounded), the pool gets no usable request meanwhile. */
 		avail = len - req.body_off;
+		if (req.has_content_length && req.content_length > avail &&
+		    req.content_length <= GETWORK_MAX_BODY && !s->full[FLOW_ORIG])
+			return DET_MORE;
 		if (req.has_content_length && req.content_length <= avail &&
 		    body_classify(b + req.body_off, (size_t)req.content_length, out)) {
 			n = strlen(out->detail);

@@ -12,13 +12,6 @@
 #include "domain_set.h"
 #include "ep_table.h"
 
-/* The tables are built by their own modules. A table pointer is only non-NULL
- * when its module is linked (domain_set_new/ep_table_new made it), so weak
- * references cost nothing in the daemon and let this file link alone in its
- * unit test. */
-extern __typeof__(domain_set_match) domain_set_match __attribute__((weak));
-extern __typeof__(ep_table_lookup) ep_table_lookup __attribute__((weak));
-
 #define PROXY_MAX_NAME 255
 
 /* A proxy target: a name or an address, and a port. */
@@ -49,10 +42,13 @@ static enum det_result judge(const struct det_env *env, const struct proxy_targe
 			shown[i] = (t->name[i] > 0x20 && t->name[i] < 0x7f) ? t->name[i] : '?';
 		shown[t->name_len] = '\0';
 	}
-	if (t->family && env->pool_endpoints && ep_table_lookup &&
+	if (t->family && env->pool_endpoints &&
 	    ep_table_lookup(env->pool_endpoints, t->family, t->addr, t->port, 0))
 		why = "pool endpoint";
-	else if (!t->family && t->name_len && env->pool_domains && domain_set_match &&
+	else if (t->family && env->learned &&
+		 ep_table_lookup(env->learned, t->family, t->addr, t->port, env->now_ms ? env->now_ms : 1))
+		why = "pool address learned from DNS";
+	else if (!t->family && t->name_len && env->pool_domains &&
 		 domain_set_match(env->pool_domains, t->name, t->name_len, matched, sizeof(matched)) == 1)
 		why = "pool domain";
 	else if (det_port_listed(env, t->port))

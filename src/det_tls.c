@@ -100,6 +100,9 @@ static enum tls_parse tls_gather(const uint8_t *d, size_t len, uint8_t *hs, size
 
 /* Walk a ClientHello (hslen bytes held of need) to the server_name extension.
  * TLS_SHORT when the bytes held end before the answer is known. */
+/* SNI carries no TTL: an hour, as a typical pool DNS record. */
+#define TLS_LEARNED_TTL 3600
+
 static enum tls_parse tls_sni(const uint8_t *hs, size_t hslen, size_t need,
 			      const uint8_t **name, size_t *nlen)
 {
@@ -202,6 +205,12 @@ static enum det_result tls_inspect(const struct det_env *env, const struct det_s
 	for (i = 0; i < nlen && 4 + i < sizeof(out->detail) - 1; i++)
 		out->detail[4 + i] = (name[i] > 0x20 && name[i] < 0x7f) ? (char)name[i] : '?';
 	out->detail[4 + i] = '\0';
+	/* The server that answers to a pool's name is a pool address: teach it,
+	 * so later flows to it without a name (ECH, resumption) are caught too. */
+	out->learned[0].family = s->key->family;
+	memcpy(out->learned[0].addr, s->key->addr[1], sizeof(out->learned[0].addr));
+	out->learned[0].ttl = TLS_LEARNED_TTL;
+	out->n_learned = 1;
 	return DET_MATCH;
 }
 

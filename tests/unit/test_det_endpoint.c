@@ -20,7 +20,7 @@ int main(void)
 	CHECK(ep_table_add(t, &e) == 0);
 	CHECK(ep_parse("[2001:db8::1]:4444", &e, err, sizeof(err)) == 0);
 	e.tag = 9;
-	e.expires_ms = 1000;	/* expired long ago: the engine expires, the detector ignores */
+	e.expires_ms = 1000;	/* list entries carry no expiry in practice; the lookup ignores it */
 	CHECK(ep_table_add(t, &e) == 0);
 
 	/* No table: nothing to say. */
@@ -31,8 +31,8 @@ int main(void)
 	env.pool_endpoints = t;
 	memset(&f, 0, sizeof(f));
 	CHECK(det_endpoint.inspect(&env, &s, &f) == DET_MATCH);	/* SYN, no payload */
-	CHECK_STR(f.dialect, "endpoint");
-	CHECK_STR(f.detail, "dest=198.51.100.7:3333 entry=198.51.100.0/24:3333 tag=7");
+	CHECK_STR(f.dialect, "list");
+	CHECK_STR(f.detail, "dest=198.51.100.7:3333 entry=198.51.100.0/24:3333 source=list");
 	key.port[1] = 3334;
 	CHECK(det_endpoint.inspect(&env, &s, &f) == DET_NO);
 	key.port[1] = 3333;
@@ -47,9 +47,27 @@ int main(void)
 	key.port[1] = 4444;
 	memset(&f, 0, sizeof(f));
 	CHECK(det_endpoint.inspect(&env, &s, &f) == DET_MATCH);
-	CHECK_STR(f.detail, "dest=[2001:db8::1]:4444 entry=[2001:db8::1/128]:4444 tag=9");
+	CHECK_STR(f.detail, "dest=[2001:db8::1]:4444 entry=[2001:db8::1/128]:4444 source=list");
 	key.addr[1][15] = 2;
 	CHECK(det_endpoint.inspect(&env, &s, &f) == DET_NO);
+
+	/* Learned (DNS answers, pool SNI): matches while live on the packet's clock, not after. */
+	{
+		struct ep_table *learned = ep_table_new();
+
+		CHECK(ep_parse("2001:db8::2", &e, err, sizeof(err)) == 0);
+		e.expires_ms = 50000;
+		CHECK(ep_table_add(learned, &e) == 0);
+		env.learned = learned;
+		env.now_ms = 40000;
+		memset(&f, 0, sizeof(f));
+		CHECK(det_endpoint.inspect(&env, &s, &f) == DET_MATCH);
+		CHECK_STR(f.dialect, "learned");
+		CHECK_STR(f.detail, "dest=[2001:db8::2]:4444 entry=2001:db8::2/128 source=learned");
+		env.now_ms = 50001;
+		CHECK(det_endpoint.inspect(&env, &s, &f) == DET_NO);
+		ep_table_free(learned);
+	}
 
 	ep_table_free(t);
 	return UNIT_DONE();

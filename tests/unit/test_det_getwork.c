@@ -176,15 +176,17 @@ static void test_positives(void)
 	struct det_finding f;
 	size_t h = head_len(gbt_req);
 
-	positive(gbt_req, h, "getblocktemplate",
+	positive(gbt_req, strlen(gbt_req), "getblocktemplate",
 		 "HTTP POST getblocktemplate, X-Mining-Extensions: longpoll midstate rollntime submitold");
-	positive(getwork_req, head_len(getwork_req), "getwork",
+	positive(getwork_req, strlen(getwork_req), "getwork",
 		 "HTTP POST getwork, X-Mining-Extensions: longpoll midstate rollntime submitold");
-	/* The header alone decides as soon as the head is complete. */
-	CHECK(det_run(&det_getwork, &env0, gbt_req, h, NULL, 0, false, false, &f) == DET_MATCH);
+	/* The header decides; while the announced body is on its way, wait for
+	 * it to name the call. A full buffer ends the wait: the header is enough. */
+	CHECK(det_run(&det_getwork, &env0, gbt_req, h, NULL, 0, false, false, &f) == DET_MORE);
+	CHECK(det_run(&det_getwork, &env0, gbt_req, h + 20, NULL, 0, false, false, &f) == DET_MORE);
+	CHECK(det_run(&det_getwork, &env0, gbt_req, h, NULL, 0, false, true, &f) == DET_MATCH);
 	CHECK_STR(f.dialect, "getwork");
 	CHECK_STR(f.detail, "X-Mining-Extensions: longpoll midstate rollntime submitold");
-	CHECK(det_run(&det_getwork, &env0, gbt_req, h + 20, NULL, 0, false, false, &f) == DET_MATCH);
 	/* Ethereum getwork: needs the body, so every proper prefix waits. */
 	positive(eth_getwork_req, strlen(eth_getwork_req), "eth-getwork", "HTTP POST eth_getWork");
 	positive(eth_hashrate_req, strlen(eth_hashrate_req), "eth-getwork",
@@ -221,7 +223,7 @@ static void test_negatives(void)
 	CHECK(det_run_c(&det_getwork, &env0, "GET /getwork HTTP/1.1\r\nHost: x\r\n\r\n", &f) == DET_NO);
 	CHECK(det_run_c(&det_getwork, &env0, "{\"id\":1,\"method\":\"getwork\"}\n", &f) == DET_NO);
 	CHECK(det_run(&det_getwork, &env0, "\x16\x03\x01", 3, NULL, 0, false, false, &f) == DET_NO);
-	CHECK(det_run(&det_getwork, &env0, NULL, 0, "220 x\r\n", 7, false, false, &f) == DET_NO);
+	CHECK(det_run(&det_getwork, &env0, NULL, 0, "220 x\r\n", 7, false, false, &f) == DET_MORE);
 	/* No or oversized Content-Length, malformed body. */
 	CHECK(det_run_c(&det_getwork, &env0, "POST / HTTP/1.1\r\nHost: x\r\n\r\n{\"method\":\"getwork\"}",
 			&f) == DET_NO);

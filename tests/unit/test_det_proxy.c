@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for the relay detector (HTTP CONNECT, SOCKS4/4a/5). The domain and
- * endpoint tables are another module's; here they are NULL ("nothing listed")
- * and the pool-port bitmap carries the decision. */
+/* Unit tests for the relay detector (HTTP CONNECT, SOCKS4/4a/5): the pool-port
+ * bitmap, then the real domain set, endpoint table and DNS-learned table. */
 #include "config.h"
 
 #include <stdio.h>
 
 #include "det_app.h"
+#include "domain_set.h"
+#include "ep_table.h"
 #include "det_stream.h"
 #include "unit.h"
 
@@ -133,8 +134,42 @@ static void test_socks5(void)
 	CHECK(run2(&env, (const uint8_t *)"\x16\x03\x01", 3, NULL, 0, &f) == DET_NO);
 }
 
+/* Targets judged by the pool lists, with no port listed. */
+static void test_tables(void)
+{
+	struct det_env e = { 0 };
+	struct det_finding f;
+	struct ep_entry ent;
+	char err[64];
+
+	e.pool_domains = domain_set_new();
+	e.pool_endpoints = ep_table_new();
+	e.learned = ep_table_new();
+	CHECK(domain_set_add((struct domain_set *)e.pool_domains, "nanopool.org") == 0);
+	CHECK(ep_parse("203.0.113.0/24", &ent, err, sizeof(err)) == 0);
+	CHECK(ep_table_add((struct ep_table *)e.pool_endpoints, &ent) == 0);
+	CHECK(ep_parse("198.51.100.9", &ent, err, sizeof(err)) == 0);
+	ent.expires_ms = 5000;
+	CHECK(ep_table_add((struct ep_table *)e.learned, &ent) == 0);
+	e.now_ms = 1000;
+
+	CHECK(det_run_c(&det_proxy, &e, "CONNECT xmr-eu1.nanopool.org:443 HTTP/1.1\r\n\r\n", &f) == DET_MATCH);
+	CHECK_STR(f.detail, "http-connect to xmr-eu1.nanopool.org:443 (pool domain)");
+	CHECK(det_run_c(&det_proxy, &e, "CONNECT nanopool.org.evil:443 HTTP/1.1\r\n\r\n", &f) == DET_NO);
+	CHECK(det_run_c(&det_proxy, &e, "CONNECT 203.0.113.77:443 HTTP/1.1\r\n\r\n", &f) == DET_MATCH);
+	CHECK_STR(f.detail, "http-connect to 203.0.113.77:443 (pool endpoint)");
+	CHECK(det_run_c(&det_proxy, &e, "CONNECT 198.51.100.9:443 HTTP/1.1\r\n\r\n", &f) == DET_MATCH);
+	CHECK_STR(f.detail, "http-connect to 198.51.100.9:443 (pool address learned from DNS)");
+	e.now_ms = 6000;	/* the learned address expired */
+	CHECK(det_run_c(&det_proxy, &e, "CONNECT 198.51.100.9:443 HTTP/1.1\r\n\r\n", &f) == DET_NO);
+	domain_set_free((struct domain_set *)e.pool_domains);
+	ep_table_free((struct ep_table *)e.pool_endpoints);
+	ep_table_free((struct ep_table *)e.learned);
+}
+
 int main(void)
 {
+	test_tables();
 	port_add(3333);
 	port_add(14444);
 	test_http_connect();
