@@ -1,14 +1,392 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* minewalld: the inline verdict daemon. */
+/* minewalld: the inline verdict daemon. Start-up, the event loop, reload, exit. */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 
+#include "conf.h"
+#include "detect.h"
+#include "domain_set.h"
+#include "ep_table.h"
+#include "engine.h"
+#include "eventlog.h"
+#include "evloop.h"
 #include "log.h"
+#include "offline.h"
+#include "pool_lists.h"
+#include "queue.h"
+#include "ruleset.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/minewall/minewall.conf"
+#define TICK_MS 1000
+
+struct daemon {
+	struct mw_conf *conf;
+	struct pool_lists *lists;
+	struct engine *engine;
+	struct eventlog *events;
+	struct evloop *loop;
+	struct queue *queues[CONF_MAX_QUEUES];
+	unsigned int n_queues;
+	enum queue_mech mech;
+	int sigfd;
+	int timerfd;
+	int exit_code;
+};
+
+static uint64_t now_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: minewalld [-c FILE] [-f] [-t] [-v] [-r CAPTURE]\n"
+		"  -c FILE     configuration file (default %s)\n"
+		"  -f          stay in the foreground, log to stderr\n"
+		"  -t          check the configuration and the files it names, then exit\n"
+		"  -v          verbose: debug logging\n"
+		"  -r CAPTURE  run the detectors on a pcap/pcapng file, print events, exit\n",
+		DEFAULT_CONF);
+	exit(2);
+}
+
+/* Load a config and the lists it names; print every error. */
+static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l, FILE *errs)
+{
+	if (conf_load(path, c, errs) < 0)
+		return -1;
+	*l = pool_lists_load(*c, errs);
+	if (!*l) {
+		conf_free(*c);
+		*c = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void ruleset_cfg_from(const struct mw_conf *c, struct ruleset_cfg *rc)
+{
+	*rc = (struct ruleset_cfg){
+		.queue_num = c->queue_num,
+		.queue_count = c->queue_count,
+		.bypass = c->fail_open,
+		.hook_output = c->hook_output,
+		.hook_forward = c->hook_forward,
+		.interfaces = (const char *const *)c->interfaces,
+		.n_interfaces = c->n_interfaces,
+		.mark_mask = c->mark_mask,
+	};
+}
+
+static void queue_cfg_from(const struct mw_conf *c, unsigned int i, struct queue_cfg *qc)
+{
+	*qc = (struct queue_cfg){
+		.num = (uint16_t)(c->queue_num + i),
+		.copy_range = c->copy_range,
+		.maxlen = c->queue_maxlen,
+		.fail_open = c->fail_open,
+	};
+}
+
+/* The packet path, as the queue calls it. */
+static void on_packet(void *arg, const struct queue_packet *p, struct queue_verdict *v)
+{
+	struct daemon *d = arg;
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	engine_packet(d->engine, p->data, p->len, p->mark, now_monotonic_ms(), &tv, v);
+}
+
+static void on_queue_readable(struct evloop *loop, int fd, void *arg)
+{
+	struct daemon *d = arg;
+	unsigned int i;
+
+	for (i = 0; i < d->n_queues; i++)
+		if (queue_fd(d->queues[i]) == fd && queue_process(d->queues[i], on_packet, d) < 0)
+			log_warnx("queue %u: receive failed; packets follow the fail mode", queue_num(d->queues[i]));
+}
+
+static void on_event(void *arg, const struct mw_event *ev)
+{
+	struct daemon *d = arg;
+
+	eventlog_write(d->events, ev);
+}
+
+static int open_queues(const struct mw_conf *c, struct queue **qs, unsigned int *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->queue_count; i++) {
+		struct queue_cfg qc;
+
+		queue_cfg_from(c, i, &qc);
+		qs[i] = queue_open(&qc);
+		if (!qs[i]) {
+			while (i--)
+				queue_close(qs[i]);
+			return -1;
+		}
+	}
+	*n = c->queue_count;
+	return 0;
+}
+
+static void watch_queues(struct daemon *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_queues; i++)
+		evloop_add(d->loop, queue_fd(d->queues[i]), on_queue_readable, d);
+}
+
+static void close_queues(struct daemon *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_queues; i++) {
+		evloop_del(d->loop, queue_fd(d->queues[i]));
+		queue_close(d->queues[i]);
+	}
+	d->n_queues = 0;
+}
+
+/* SIGHUP: parse, validate, then swap. Any failure keeps the running state. */
+static void reload(struct daemon *d)
+{
+	struct mw_conf *nc = NULL;
+	struct pool_lists *nl = NULL;
+	struct queue *nq[CONF_MAX_QUEUES];
+	unsigned int nn = 0, i;
+	struct ruleset_cfg rc;
+	char *errtext = NULL;
+	size_t errlen = 0;
+	FILE *errs = open_memstream(&errtext, &errlen);
+	bool new_queues;
+
+	log_info("reloading %s", d->conf->path);
+	if (!errs || load_all(d->conf->path, &nc, &nl, errs) < 0) {
+		if (errs)
+			fclose(errs);
+		log_warnx("reload failed, keeping the running configuration:\n%s",
+			  errtext ? errtext : "out of memory");
+		free(errtext);
+		return;
+	}
+	fclose(errs);
+	free(errtext);
+
+	new_queues = nc->queue_num != d->conf->queue_num || nc->queue_count != d->conf->queue_count;
+	/* New queues listen before the rules point at them, so no packet finds no listener. */
+	if (new_queues && open_queues(nc, nq, &nn) < 0) {
+		log_warnx("reload failed: cannot open the new queues; keeping the running configuration");
+		goto fail;
+	}
+	ruleset_cfg_from(nc, &rc);
+	if (ruleset_install(&rc, d->mech) < 0) {
+		log_warnx("reload failed: nftables refused the new rules; keeping the running configuration");
+		for (i = 0; i < nn; i++)
+			queue_close(nq[i]);
+		goto fail;
+	}
+	if (new_queues) {
+		/* Drain what the old queues still hold before closing them. */
+		for (i = 0; i < d->n_queues; i++)
+			queue_process(d->queues[i], on_packet, d);
+		close_queues(d);
+		memcpy(d->queues, nq, sizeof(nq[0]) * nn);
+		d->n_queues = nn;
+		watch_queues(d);
+	} else {
+		for (i = 0; i < d->n_queues; i++) {
+			struct queue_cfg qc;
+
+			queue_cfg_from(nc, i, &qc);
+			queue_configure(d->queues[i], &qc);
+		}
+	}
+	if (nc->max_flows != d->conf->max_flows || nc->max_buffers != d->conf->max_buffers ||
+	    nc->inspect_bytes != d->conf->inspect_bytes)
+		log_warnx("flows.max, flows.buffers and flows.inspect_bytes take effect at the next start");
+	if (eventlog_reopen(d->events, nc->event_log) < 0)
+		log_warnx("keeping the previous event log");
+	log_set_level(nc->log_level);
+	engine_reconfigure(d->engine, nc, nl);
+	conf_free(d->conf);
+	pool_lists_free(d->lists);
+	d->conf = nc;
+	d->lists = nl;
+	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains), ep_table_count(nl->endpoints));
+	return;
+fail:
+	conf_free(nc);
+	pool_lists_free(nl);
+}
+
+static void on_signal(struct evloop *loop, int fd, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %d: shutting down", (int)si.ssi_signo);
+			evloop_stop(loop);
+			break;
+		case SIGHUP:
+			reload(d);
+			break;
+		}
+	}
+}
+
+static void on_tick(struct evloop *loop, int fd, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	engine_tick(d->engine, now_monotonic_ms());
+}
+
+static int setup_fds(struct daemon *d)
+{
+	struct itimerspec its = { { TICK_MS / 1000, 0 }, { TICK_MS / 1000, 0 } };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->sigfd < 0 || d->timerfd < 0 || timerfd_settime(d->timerfd, 0, &its, NULL) < 0)
+		return -1;
+	if (evloop_add(d->loop, d->sigfd, on_signal, d) < 0 ||
+	    evloop_add(d->loop, d->timerfd, on_tick, d) < 0)
+		return -1;
+	return 0;
+}
+
+static int run_daemon(struct daemon *d)
+{
+	struct ruleset_cfg rc;
+
+	if (detect_init() < 0)
+		fatalx("detector initialisation failed");
+	d->events = eventlog_open(d->conf->event_log);
+	d->engine = engine_new(d->conf, d->lists, on_event, d);
+	d->loop = evloop_new();
+	if (!d->events || !d->engine || !d->loop)
+		fatalx("start-up failed: out of memory or event log unwritable");
+	if (setup_fds(d) < 0)
+		fatal("signals and timers");
+	if (ruleset_probe(&d->mech) < 0)
+		fatalx("nftables is not usable (is this root with CAP_NET_ADMIN, and nf_tables loaded?)");
+	log_info("queue mechanism: %s", ruleset_mech_name(d->mech));
+	/* Listen first, then point the rules at the queues. */
+	if (open_queues(d->conf, d->queues, &d->n_queues) < 0)
+		fatalx("cannot bind NFQUEUE %u..%u (is another program bound to it?)",
+		       d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1);
+	watch_queues(d);
+	ruleset_cfg_from(d->conf, &rc);
+	if (ruleset_install(&rc, d->mech) < 0) {
+		close_queues(d);
+		fatalx("cannot install the nftables rules");
+	}
+	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
+		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
+		 d->conf->fail_open ? "fail-open" : "fail-closed",
+		 d->conf->hook_output ? " output" : "", d->conf->hook_forward ? " forward" : "",
+		 domain_set_count(d->lists->domains), ep_table_count(d->lists->endpoints));
+
+	if (evloop_run(d->loop) < 0)
+		d->exit_code = 1;
+
+	/* Rules first, so no packet is queued to a socket about to close. */
+	if (ruleset_remove() < 0) {
+		log_warnx("could not remove minewall's nftables tables");
+		d->exit_code = 1;
+	}
+	close_queues(d);
+	engine_free(d->engine);
+	eventlog_close(d->events);
+	evloop_free(d->loop);
+	close(d->sigfd);
+	close(d->timerfd);
+	detect_fini();
+	return d->exit_code;
+}
 
 int main(int argc, char **argv)
 {
-	log_init("minewalld", 1, LOG_LVL_INFO);
-	log_info("minewall %s", PACKAGE_VERSION);
-	return 0;
+	const char *conf_path = DEFAULT_CONF, *capture = NULL;
+	bool foreground = false, test_only = false, verbose = false;
+	struct daemon d = { .sigfd = -1, .timerfd = -1 };
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:ftvr:h")) != -1) {
+		switch (ch) {
+		case 'c': conf_path = optarg; break;
+		case 'f': foreground = true; break;
+		case 't': test_only = true; break;
+		case 'v': verbose = true; break;
+		case 'r': capture = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("minewalld", 1, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (load_all(conf_path, &d.conf, &d.lists, stderr) < 0) {
+		if (test_only)
+			fprintf(stderr, "configuration %s: test failed\n", conf_path);
+		return 1;
+	}
+	if (test_only) {
+		printf("configuration OK\n");
+		rc = 0;
+		goto out;
+	}
+	if (capture) {
+		rc = offline_run(capture, d.conf, d.lists, stdout) < 0 ? 1 : 0;
+		goto out;
+	}
+	if (!verbose)
+		log_set_level(d.conf->log_level);
+	if (!foreground) {
+		if (daemon(0, 0) < 0)
+			fatal("daemon");
+		log_init("minewalld", 0, verbose ? LOG_LVL_DEBUG : d.conf->log_level);
+	} else if (d.conf->log_syslog) {
+		log_init("minewalld", 0, verbose ? LOG_LVL_DEBUG : d.conf->log_level);
+	}
+	rc = run_daemon(&d);
+out:
+	pool_lists_free(d.lists);
+	conf_free(d.conf);
+	return rc;
 }

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The packet path after the queue: parse, find the flow, ask the detectors,
+ * decide. Shared by the live daemon and offline capture reading. */
+#ifndef MW_ENGINE_H
+#define MW_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "conf.h"
+#include "event.h"
+#include "flow.h"
+#include "pool_lists.h"
+#include "queue.h"
+
+struct engine;
+
+typedef void (*engine_event_cb)(void *arg, const struct mw_event *ev);
+
+struct engine_stats {
+	uint64_t packets;
+	uint64_t malformed;	/* failed IP/L4 parsing: verdict by fail mode */
+	uint64_t untracked;	/* no flow identity (fragments, other protocols) */
+	uint64_t held;		/* out-of-order segments dropped during inspection */
+	uint64_t flows_clean;
+	uint64_t flows_blocked;
+	uint64_t detections;
+	uint64_t detections_by[32];	/* per detector index */
+	uint64_t learned;	/* addresses learned from DNS answers */
+};
+
+/* The engine keeps pointers to c and lists; engine_reconfigure swaps them. */
+struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *lists,
+			  engine_event_cb on_event, void *arg);
+void engine_free(struct engine *e);
+/* Offline observation: after a blocking match keep asking the other detectors
+ * (within the flow's budget), so a capture reports every detector that fires. */
+void engine_set_observe(struct engine *e, bool observe);
+/* Use a new config and lists (after a reload). Flow table sizes keep their values. */
+void engine_reconfigure(struct engine *e, const struct mw_conf *c, const struct pool_lists *lists);
+
+/* Judge one IP packet. mark: its packet mark; now_ms: monotonic (live) or capture
+ * clock (offline); ts: the time events carry. Always fills v. */
+void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t mark,
+		   uint64_t now_ms, const struct timeval *ts, struct queue_verdict *v);
+
+/* Offline look-ahead: every address `from` learned (DNS answers, pool SNI)
+ * counts as learned from the start, without expiry. */
+void engine_preload_learned(struct engine *e, const struct engine *from);
+
+/* Housekeeping: expire idle flows and learned addresses. */
+void engine_tick(struct engine *e, uint64_t now_ms);
+
+void engine_get_stats(const struct engine *e, struct engine_stats *st);
+void engine_flow_stats(const struct engine *e, struct flow_stats *st);
+
+#endif

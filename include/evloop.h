@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A tiny epoll event loop: file descriptors with callbacks, run until stopped. */
+#ifndef MW_EVLOOP_H
+#define MW_EVLOOP_H
+
+#include <stdbool.h>
+
+struct evloop;
+typedef void (*evloop_cb)(struct evloop *loop, int fd, void *arg);
+
+struct evloop *evloop_new(void);
+void evloop_free(struct evloop *loop);
+/* Watch fd for input. 0 or -1. */
+int evloop_add(struct evloop *loop, int fd, evloop_cb cb, void *arg);
+int evloop_del(struct evloop *loop, int fd);
+/* Dispatch until evloop_stop(). 0, or -1 if epoll itself failed. */
+int evloop_run(struct evloop *loop);
+void evloop_stop(struct evloop *loop);
+
+#endif

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The packet path: pkt -> flow -> detectors -> verdict. Read it top to bottom. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "detect.h"
+#include "engine.h"
+#include "ep_table.h"
+#include "log.h"
+#include "pkt.h"
+#include "verdict.h"
+
+/* Learned addresses live at least this long, whatever the answer's TTL said,
+ * so a miner that connects a minute after its lookup is still caught. */
+#define LEARNED_TTL_MIN_S 600
+#define LEARNED_TTL_MAX_S 86400
+#define LEARNED_TAG_DNS 2
+
+struct engine {
+	const struct mw_conf *conf;
+	const struct pool_lists *lists;
+	struct flow_table *flows;
+	struct ep_table *learned;
+	struct det_env env;
+	struct verdict_policy pol;
+	engine_event_cb on_event;
+	void *event_arg;
+	struct engine_stats st;
+	bool observe;		/* offline: keep asking detectors after a block */
+};
+
+/* State for one packet while the detectors run. */
+struct judge {
+	struct engine *e;
+	struct flow *fl;
+	uint32_t mark;
+	const struct timeval *ts;
+	uint64_t now_ms;
+	struct queue_verdict *v;
+	bool blocked;
+};
+
+static void engine_apply_conf(struct engine *e, const struct mw_conf *c, const struct pool_lists *l)
+{
+	e->conf = c;
+	e->lists = l;
+	e->env.pool_domains = l->domains;
+	e->env.pool_endpoints = l->endpoints;
+	e->env.pool_ports = l->ports;
+	e->env.learned = e->learned;
+	e->pol.mark_mask = c->mark_mask;
+	e->pol.fail_open = c->fail_open;
+}
+
+struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *lists,
+			  engine_event_cb on_event, void *arg)
+{
+	struct flow_table_cfg fc = {
+		.max_flows = c->max_flows,
+		.max_buffers = c->max_buffers,
+		.inspect_bytes = c->inspect_bytes,
+		.idle_timeout_ms = c->idle_timeout * 1000u,
+	};
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->flows = flow_table_new(&fc);
+	e->learned = ep_table_new();
+	if (!e->flows || !e->learned) {
+		engine_free(e);
+		return NULL;
+	}
+	e->on_event = on_event;
+	e->event_arg = arg;
+	engine_apply_conf(e, c, lists);
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->flows)
+		flow_table_free(e->flows);
+	ep_table_free(e->learned);
+	free(e);
+}
+
+void engine_set_observe(struct engine *e, bool observe)
+{
+	e->observe = observe;
+}
+
+void engine_reconfigure(struct engine *e, const struct mw_conf *c, const struct pool_lists *lists)
+{
+	engine_apply_conf(e, c, lists);
+}
+
+static uint32_t engine_all_detectors(void)
+{
+	return n_detectors >= 32 ? UINT32_MAX : (1u << n_detectors) - 1;
+}
+
+/* Detectors still asking about this flow that watch whole flows (bit mask). */
+static uint32_t engine_whole_flow_pending(const struct flow *fl)
+{
+	uint32_t m = 0;
+	unsigned int i;
+
+	for (i = 0; i < n_detectors; i++)
+		if (detectors[i]->whole_flow && !(fl->det_done & (1u << i)))
+			m |= 1u << i;
+	return m;
+}
+
+static enum conf_action engine_action_for(const struct engine *e, unsigned int idx)
+{
+	int ci = conf_detector_index(detectors[idx]->name);
+
+	return ci < 0 ? ACT_ALERT : e->conf->action[ci];
+}
+
+static void engine_learn(struct judge *j, const struct det_finding *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->n_learned && i < DET_MAX_LEARNED; i++) {
+		const struct det_learned *l = &f->learned[i];
+		uint32_t ttl = l->ttl < LEARNED_TTL_MIN_S ? LEARNED_TTL_MIN_S :
+			       l->ttl > LEARNED_TTL_MAX_S ? LEARNED_TTL_MAX_S : l->ttl;
+		struct ep_entry ent = {
+			.family = l->family,
+			.plen = l->family == AF_INET ? 32 : 128,
+			.expires_ms = j->now_ms + (uint64_t)ttl * 1000u,
+			.tag = LEARNED_TAG_DNS,
+		};
+
+		memcpy(ent.addr, l->addr, sizeof(ent.addr));
+		if (ep_table_add(j->e->learned, &ent) == 0)
+			j->e->st.learned++;
+	}
+}
+
+static void engine_report(struct judge *j, unsigned int idx, const struct det_finding *f,
+			  enum conf_action act)
+{
+	struct mw_event ev = {
+		.type = EVENT_MINING,
+		.ts = *j->ts,
+		.key = &j->fl->key,
+		.detector = detectors[idx]->name,
+		.dialect = f->dialect,
+		.detail = f->detail,
+		.action = act,
+		.confirmed = f->confirmed,
+		.learned = f->n_learned,
+	};
+
+	j->e->st.detections++;
+	j->e->st.detections_by[idx]++;
+	if (j->e->on_event)
+		j->e->on_event(j->e->event_arg, &ev);
+}
+
+/* A detector matched. Report it once per flow and detector, then act. */
+static int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
+{
+	struct judge *j = arg;
+	enum conf_action act = engine_action_for(j->e, idx);
+	uint32_t bit = 1u << idx;
+
+	engine_learn(j, f);
+	if (!(j->fl->det_matched & bit)) {
+		j->fl->det_matched |= bit;
+		engine_report(j, idx, f, act);
+	}
+	if (act == ACT_ALERT || j->fl->state == FLOW_BLOCKED)
+		return 0;
+	j->fl->state = FLOW_BLOCKED;
+	j->fl->action = (uint8_t)act;
+	j->blocked = true;
+	verdict_action(&j->e->pol, act, j->mark, j->v);
+	/* Live, a blocked flow is over. A capture goes on, and every detector
+	 * that recognises it is worth reporting. */
+	return !j->e->observe;
+}
+
+static void engine_flow_clean(struct judge *j)
+{
+	struct engine *e = j->e;
+
+	j->fl->state = j->fl->det_matched ? FLOW_ALERTED : FLOW_CLEAN;
+	flow_release_buf(e->flows, j->fl);
+	e->st.flows_clean++;
+	if (e->conf->log_decisions && e->on_event && !j->fl->det_matched) {
+		struct mw_event ev = { .type = EVENT_DECISION, .ts = *j->ts, .key = &j->fl->key };
+
+		e->on_event(e->event_arg, &ev);
+	}
+	verdict_clean(&e->pol, j->mark, j->v);
+}
+
+/* Whether the flow has used up what we may inspect of it. */
+static bool engine_budget_spent(const struct engine *e, const struct flow *fl)
+{
+	if (fl->packets[0] + fl->packets[1] >= e->conf->inspect_packets)
+		return true;
+	if (fl->stream[0].full && fl->stream[1].full)
+		return true;
+	/* No buffer could be had: what one packet showed was all we could judge. */
+	return !fl->buf && (fl->bytes[0] || fl->bytes[1]);
+}
+
+void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t mark,
+		   uint64_t now_ms, const struct timeval *ts, struct queue_verdict *v)
+{
+	struct judge j = { .e = e, .mark = mark, .ts = ts, .now_ms = now_ms, .v = v };
+	struct det_stream s = { 0 };
+	enum detect_outcome out;
+	enum flow_dir dir;
+	struct pkt p;
+	bool created;
+	int gap = 0;
+
+	e->st.packets++;
+	verdict_pass(v);
+
+	/* 1. Headers, with bounds. A packet we cannot read follows the fail mode. */
+	if (pkt_parse(data, len, &p) < 0) {
+		e->st.malformed++;
+		verdict_error(&e->pol, v);
+		return;
+	}
+
+	/* 2. Its flow. Other protocols and fragments have none: let them pass. */
+	j.fl = flow_lookup_or_add(e->flows, &p, now_ms, &dir, &created);
+	if (!j.fl) {
+		e->st.untracked++;
+		return;
+	}
+
+	/* 3. A flow already judged keeps its judgement (packets queued before the
+	 *    kernel saw the mark). */
+	switch (j.fl->state) {
+	case FLOW_CLEAN:
+	case FLOW_ALERTED:
+		verdict_clean(&e->pol, mark, v);
+		return;
+	case FLOW_BLOCKED:
+		verdict_action(&e->pol, (enum conf_action)j.fl->action, mark, v);
+		if (!e->observe || j.fl->det_done == engine_all_detectors())
+			return;
+		break;
+	}
+
+	/* 4. Its bytes, in order. A segment beyond a gap waits for TCP to resend
+	 *    it, so no byte reaches the pool unjudged. */
+	if (p.payload_len)
+		gap = flow_stream_add(e->flows, j.fl, dir, &p);
+
+	/* 5. The detectors. */
+	s.key = &j.fl->key;
+	s.dir = dir;
+	s.data[FLOW_ORIG] = flow_stream_data(j.fl, FLOW_ORIG, &s.len[FLOW_ORIG]);
+	s.data[FLOW_REPLY] = flow_stream_data(j.fl, FLOW_REPLY, &s.len[FLOW_REPLY]);
+	s.full[FLOW_ORIG] = j.fl->stream[FLOW_ORIG].full;
+	s.full[FLOW_REPLY] = j.fl->stream[FLOW_REPLY].full;
+	/* Last look: no more bytes will come (FIN/RST in this direction, or the
+	 * flow's budget is spent), so undecided detectors decide on what is here. */
+	if (p.tcp_flags & (PKT_TCP_FIN | PKT_TCP_RST))
+		s.full[dir] = true;
+	if (engine_budget_spent(e, j.fl))
+		s.full[FLOW_ORIG] = s.full[FLOW_REPLY] = true;
+	if (!j.fl->buf && p.payload_len) {
+		/* No reassembly buffer: judge this packet's bytes alone. */
+		s.data[dir] = p.payload;
+		s.len[dir] = p.payload_len;
+	}
+	s.pkt_data = p.payload;
+	s.pkt_len = p.payload_len;
+	s.midstream = j.fl->midstream;
+	e->env.now_ms = now_ms;
+	out = detect_run(&e->env, j.fl, &s, engine_on_match, &j);
+
+	/* 6. The verdict. */
+	if (j.fl->state == FLOW_BLOCKED) {
+		if (j.blocked)
+			e->st.flows_blocked++;
+		if (!e->observe || out == DETECT_CLEAN || engine_budget_spent(e, j.fl)) {
+			j.fl->det_done = engine_all_detectors();
+			flow_release_buf(e->flows, j.fl);
+		}
+		return;
+	}
+	if (out == DETECT_CLEAN) {
+		engine_flow_clean(&j);
+		return;
+	}
+	if (engine_budget_spent(e, j.fl)) {
+		uint32_t watching = engine_whole_flow_pending(j.fl);
+
+		if (!watching) {
+			engine_flow_clean(&j);
+			return;
+		}
+		/* Only the detectors that watch whole flows go on. */
+		j.fl->det_done |= engine_all_detectors() & ~watching;
+	}
+	if (gap && p.proto == IPPROTO_TCP) {
+		e->st.held++;
+		verdict_hold(v);
+	}
+}
+
+static int engine_copy_forever(const struct ep_entry *ent, void *arg)
+{
+	struct ep_entry copy = *ent;
+
+	copy.expires_ms = 0;
+	ep_table_add(arg, &copy);
+	return 0;
+}
+
+void engine_preload_learned(struct engine *e, const struct engine *from)
+{
+	ep_table_foreach(from->learned, engine_copy_forever, e->learned);
+}
+
+void engine_tick(struct engine *e, uint64_t now_ms)
+{
+	flow_expire(e->flows, now_ms);
+	ep_table_expire(e->learned, now_ms);
+}
+
+void engine_get_stats(const struct engine *e, struct engine_stats *st) { *st = e->st; }
+
+void engine_flow_stats(const struct engine *e, struct flow_stats *st)
+{
+	flow_table_stats(e->flows, st);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* JSON and text forms of engine events, with EVE field names. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+
+#include "event.h"
+#include "pkt.h"
+
+void event_timestamp(char *buf, size_t size, const struct timeval *tv)
+{
+	struct tm tm;
+	time_t t = tv->tv_sec;
+	char base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06ld+0000", base, (long)tv->tv_usec);
+}
+
+static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*pos >= size)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *pos, size - *pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *pos)
+		return -1;
+	*pos += (size_t)n;
+	return 0;
+}
+
+int event_json_string(char *buf, size_t size, size_t *pos, const char *s)
+{
+	if (append(buf, size, pos, "\"") < 0)
+		return -1;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		int r;
+
+		if (c == '"' || c == '\\')
+			r = append(buf, size, pos, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			r = append(buf, size, pos, "\\u%04x", c);
+		else
+			r = append(buf, size, pos, "%c", c);
+		if (r < 0)
+			return -1;
+	}
+	return append(buf, size, pos, "\"");
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "TCP" : proto == IPPROTO_UDP ? "UDP" : "OTHER";
+}
+
+int event_format_json(char *buf, size_t size, const struct mw_event *ev)
+{
+	char ts[48], src[64], dst[64];
+	size_t pos = 0;
+	const struct flow_key *k = ev->key;
+
+	event_timestamp(ts, sizeof(ts), &ev->ts);
+	pkt_addr_str(k->family, k->addr[0], src, sizeof(src));
+	pkt_addr_str(k->family, k->addr[1], dst, sizeof(dst));
+	if (append(buf, size, &pos,
+		   "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,"
+		   "\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
+		   ts, ev->type == EVENT_MINING ? "mining" : "decision", src, k->port[0], dst,
+		   k->port[1], proto_name(k->proto)) < 0)
+		return -1;
+	if (ev->detector && (append(buf, size, &pos, ",\"detector\":") < 0 ||
+			     event_json_string(buf, size, &pos, ev->detector) < 0))
+		return -1;
+	if (ev->dialect && ev->dialect[0] && (append(buf, size, &pos, ",\"dialect\":") < 0 ||
+					      event_json_string(buf, size, &pos, ev->dialect) < 0))
+		return -1;
+	if (ev->detail && ev->detail[0] && (append(buf, size, &pos, ",\"detail\":") < 0 ||
+					    event_json_string(buf, size, &pos, ev->detail) < 0))
+		return -1;
+	if (append(buf, size, &pos, ",\"action\":\"%s\"",
+		   ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass") < 0)
+		return -1;
+	if (ev->confirmed && append(buf, size, &pos, ",\"confirmed\":true") < 0)
+		return -1;
+	if (ev->learned && append(buf, size, &pos, ",\"learned\":%u", ev->learned) < 0)
+		return -1;
+	if (append(buf, size, &pos, "}") < 0)
+		return -1;
+	return (int)pos;
+}
+
+int event_format_text(char *buf, size_t size, const struct mw_event *ev)
+{
+	char src[64], dst[64];
+	const struct flow_key *k = ev->key;
+	int n;
+
+	pkt_addr_str(k->family, k->addr[0], src, sizeof(src));
+	pkt_addr_str(k->family, k->addr[1], dst, sizeof(dst));
+	n = snprintf(buf, size, "%s %s %s%s%s:%u -> %s%s%s:%u %s%s%s%s%s action=%s",
+		     ev->type == EVENT_MINING ? "mining" : "decision", proto_name(k->proto),
+		     k->family == AF_INET6 ? "[" : "", src, k->family == AF_INET6 ? "]" : "", k->port[0],
+		     k->family == AF_INET6 ? "[" : "", dst, k->family == AF_INET6 ? "]" : "", k->port[1],
+		     ev->detector ? ev->detector : "-",
+		     ev->dialect && ev->dialect[0] ? "/" : "", ev->dialect ? ev->dialect : "",
+		     ev->detail && ev->detail[0] ? " " : "", ev->detail ? ev->detail : "",
+		     ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass");
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
