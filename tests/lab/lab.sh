@@ -268,6 +268,8 @@ lab_start_daemon() {
 	[ -x "$MINEWALLD" ] || lab_fail "no minewalld at $MINEWALLD (build first)"
 	_lsd_conf=$1
 	shift
+	# Stale tables would make the wait below meaningless.
+	[ -z "$(lab_tables)" ] || lab_fail "minewall tables present before minewalld started: $(lab_tables)"
 	echo "# $(date '+%T') minewalld -f -c $_lsd_conf $*" >>"$LAB_DAEMON_LOG"
 	ip netns exec "$LAB_GW" "$MINEWALLD" -f -c "$_lsd_conf" "$@" >>"$LAB_DAEMON_LOG" 2>&1 &
 	LAB_DAEMON_PID=$!
