@@ -56,7 +56,7 @@ phase() {
 	lab_spawn "$LAB_CLIENT" "$PYTHON" "$LAB_TRAFFIC" load --host $LAB_P4 --port 7000 \
 		--count 400 --duration 20 --interval 0.05 --connect-timeout 2 --timeout 2 --log "$log"
 	load=$LAB_SPAWNED
-	lab_wait 5 test "$(grep -c '	ok	' "$log")" -ge 5 ||
+	lab_wait 5 eval 'test "$(grep -c "	ok	" "$log")" -ge 5' ||
 		lab_fail "fail-$mode: traffic loop got no connection through before the kill"
 
 	killed_at=$(lab_now)

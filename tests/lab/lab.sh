@@ -14,7 +14,11 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${MINEWALLD:=$top_builddir/minewalld}"
-: "${PYTHON:=python3}"
+# Debian's python3 first: a version-manager shim costs a second per call.
+if [ -z "$PYTHON" ]; then
+	PYTHON=python3
+	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+fi
 : "${LAB_DAEMON_WAIT:=5}"
 export top_srcdir top_builddir MINEWALLD
 
