@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install what building minewall and running make check need on Debian 12.
+# Idempotent and non-interactive; run as root (or through sudo).
+set -eu
+
+PACKAGES="
+	build-essential autoconf automake pkg-config
+	libnetfilter-queue-dev libnftnl-dev libmnl-dev libconfig-dev libpcap-dev
+	libsodium-dev libcurl4-openssl-dev
+	nftables iproute2 iptables iputils-ping ethtool
+	python3 procps kmod coreutils
+"
+
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps: run as root" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Skip the network when everything is already there (a second run).
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+echo "install-deps: installing$missing"
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
