@@ -574,9 +574,10 @@ static int cmd_show(struct opts *o, int argc, char **argv)
 		printf("unverified feed\n");
 		print_header(&f);
 		for (i = 0; i < f.n_entries; i++)
-			printf("%s %s %s %llu %s\n", f.entries[i].op == FEED_DEL ? "del" : "add",
+			printf("%s %s %s %llu%s%s\n", f.entries[i].op == FEED_DEL ? "del" : "add",
 			       feed_type_str(f.entries[i].type), f.entries[i].value,
-			       (unsigned long long)f.entries[i].ttl, f.entries[i].reason);
+			       (unsigned long long)f.entries[i].ttl, f.entries[i].reason[0] ? " " : "",
+			       f.entries[i].reason);
 	}
 	feed_fini(&f);
 	free(body);
