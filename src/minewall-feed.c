@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -61,15 +62,20 @@ static void fail(int code, const char *fmt, ...)
 /* Whole file, at most max bytes (max + 1 read tells the caller it is larger). */
 static uint8_t *slurp(const char *path, size_t max, size_t *len)
 {
-	uint8_t *buf = malloc(max + 2);
+	struct stat st;
+	uint8_t *buf;
 	size_t n = 0;
 	FILE *f;
 
-	if (!buf)
-		fail(EX_SYS, "out of memory");
 	f = fopen(path, "rb");
 	if (!f)
 		fail(EX_SYS, "%s: %s", path, strerror(errno));
+	/* Size the buffer by the file, never beyond the limit. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < max)
+		max = (size_t)st.st_size;
+	buf = malloc(max + 2);
+	if (!buf)
+		fail(EX_SYS, "out of memory");
 	while (n < max + 1) {
 		size_t r = fread(buf + n, 1, max + 1 - n, f);
 
@@ -515,6 +521,8 @@ static int cmd_verify(struct opts *o, int argc, char **argv)
 		if (k.has_next)
 			minisign_keyid_hex(k.next.keyid, hex);
 		printf("next %s\n", k.has_next ? hex : "none");
+		free(body);
+		free(sig);
 		return EX_OK;
 	}
 	v = feed_verify(body, len, (const char *)sig, slen, keys, o->npub, &lim, &f, err, sizeof(err));
@@ -562,6 +570,7 @@ static int cmd_show(struct opts *o, int argc, char **argv)
 			fail(EX_REJECT, "%s: %s", argv[optind], err);
 		feed_keys_trusted_comment(&k, tc, sizeof(tc));
 		printf(o->tc_only ? "%s\n" : "unverified keys document\ntrusted comment: %s\n", tc);
+		free(body);
 		return EX_OK;
 	}
 	v = feed_parse(body, len, &lim, &f, err, sizeof(err));
