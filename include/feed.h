@@ -12,6 +12,8 @@
 #include "minisign.h"
 
 #define FEED_VERSION		1
+#define FEED_MAGIC		"minewall-feed 1"	/* first line of a feed */
+#define FEED_TC_MAX		512	/* longest trusted comment we make */
 #define FEED_PROVIDER_MAX	64	/* [A-Za-z0-9._-]{1,63} */
 #define FEED_VALUE_MAX		254	/* a domain name of 253 characters */
 #define FEED_REASON_MAX		128	/* printable text, at most 127 bytes */
@@ -132,6 +134,9 @@ int feed_state_parse(const char *text, size_t len, struct feed_state *st, char *
 
 /* The canonical trusted comment for a feed's header and hash. */
 int feed_trusted_comment(const struct feed *f, char *out, size_t outsize);
+
+/* Canonical entry order: by type, then by value text. */
+int feed_entry_cmp(const struct feed_entry *a, const struct feed_entry *b);
 
 /* Fill one entry from loose text (type NULL: guess from value), normalising
  * the value (lower-case names, canonical addresses). 0 or -1 with err. */
