@@ -66,86 +66,6 @@ void feed_fini(struct feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/*
- * INTERIM: same grammar and result as ep_parse() from include/ep_table.h
- * ("1.2.3.4", "10.0.0.0/8", "1.2.3.4:3333", "[2001:db8::1]:3333", host bits
- * refused). ep_table.c is not on this branch yet; once merged, replace the
- * calls to feed_ep_parse_interim() by ep_parse() and delete this function.
- */
-static int feed_ep_parse_interim(const char *s, struct ep_entry *e, char *err, size_t errsize)
-{
-	char addr[64];
-	const char *a = s, *colon = NULL, *slash;
-	size_t alen, slen = strlen(s);
-	unsigned int maxlen, i;
-	uint64_t v;
-
-	memset(e, 0, sizeof(*e));
-	if (slen == 0 || slen > 60) {
-		snprintf(err, errsize, "bad endpoint length");
-		return -1;
-	}
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':') {
-			snprintf(err, errsize, "expected \"[IPv6]:port\" in \"%s\"", s);
-			return -1;
-		}
-		a = s + 1;
-		alen = (size_t)(close - a);
-		colon = close + 1;
-		e->family = AF_INET6;
-	} else {
-		colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':')) {
-			colon = NULL;
-			e->family = AF_INET6;
-		} else {
-			e->family = AF_INET;
-		}
-		alen = colon ? (size_t)(colon - s) : slen;
-	}
-	if (colon) {
-		if (feed_u64_parse(colon + 1, strlen(colon + 1), &v) < 0 || v < 1 || v > 65535) {
-			snprintf(err, errsize, "invalid port \"%s\" (expected 1-65535)", colon + 1);
-			return -1;
-		}
-		e->port = (uint16_t)v;
-	}
-	slash = memchr(a, '/', alen);
-	if ((slash ? (size_t)(slash - a) : alen) >= sizeof(addr)) {
-		snprintf(err, errsize, "address too long");
-		return -1;
-	}
-	memcpy(addr, a, slash ? (size_t)(slash - a) : alen);
-	addr[slash ? (size_t)(slash - a) : alen] = '\0';
-	if (inet_pton(e->family, addr, e->addr) != 1) {
-		snprintf(err, errsize, "invalid %s address \"%s\"",
-			 e->family == AF_INET ? "IPv4" : "IPv6", addr);
-		return -1;
-	}
-	maxlen = e->family == AF_INET ? 32 : 128;
-	e->plen = (uint8_t)maxlen;
-	if (slash) {
-		size_t pl = alen - (size_t)(slash - a) - 1;
-
-		if (feed_u64_parse(slash + 1, pl, &v) < 0 || v > maxlen) {
-			snprintf(err, errsize, "invalid prefix length (expected 0-%u)", maxlen);
-			return -1;
-		}
-		e->plen = (uint8_t)v;
-		for (i = e->plen; i < maxlen; i++) {
-			if (e->addr[i / 8] & (0x80 >> (i % 8))) {
-				snprintf(err, errsize, "address \"%s\" has bits set beyond /%u",
-					 addr, e->plen);
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
 /* Canonical text of an address entry of the given type. */
 static int ep_format(const struct ep_entry *e, enum feed_type t, char *out, size_t outsize)
 {
@@ -244,7 +164,7 @@ static int value_set(struct feed_entry *e, enum feed_type t, const char *v, size
 		memcpy(e->value, buf, vl + 1);
 		return 0;
 	}
-	if (feed_ep_parse_interim(buf, &e->ep, err, errsize) < 0)
+	if (ep_parse(buf, &e->ep, err, errsize) < 0)
 		return -1;
 	if (t == FEED_T_IP && (e->ep.port || strchr(buf, '/'))) {
 		snprintf(err, errsize, "type ip takes a bare address, not \"%s\"", buf);
@@ -288,7 +208,7 @@ int feed_entry_set(struct feed_entry *e, enum feed_op op, const char *type, cons
 		}
 	} else if (strchr(value, '/')) {
 		t = FEED_T_CIDR;
-	} else if (feed_ep_parse_interim(value, &probe, perr, sizeof(perr)) == 0) {
+	} else if (ep_parse(value, &probe, perr, sizeof(perr)) == 0) {
 		t = probe.port ? FEED_T_IPPORT : FEED_T_IP;
 	} else {
 		t = FEED_T_DOMAIN;
