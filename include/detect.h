@@ -67,6 +67,8 @@ struct detector {
 	unsigned int protos;	/* DET_P_TCP | DET_P_UDP */
 	bool whole_flow;	/* keeps watching past the flow's inspection budget
 				 * (DNS: every transaction of a resolver flow) */
+	bool session;		/* a match means client and server speak a mining
+				 * protocol to each other (relay correlation) */
 	int (*init)(void);	/* may be NULL */
 	enum det_result (*inspect)(const struct det_env *env, const struct det_stream *s,
 				   struct det_finding *out);

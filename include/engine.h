@@ -27,7 +27,8 @@ struct engine_stats {
 	uint64_t flows_blocked;
 	uint64_t detections;
 	uint64_t detections_by[32];	/* per detector index */
-	uint64_t learned;	/* addresses learned from DNS answers */
+	uint64_t learned;	/* addresses learned from DNS answers and pool SNI */
+	uint64_t relays;	/* hosts found relaying mining traffic */
 };
 
 /* The engine keeps pointers to c and lists; engine_reconfigure swaps them. */

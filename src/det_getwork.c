@@ -140,5 +140,6 @@ static enum det_result getwork_inspect(const struct det_env *env, const struct d
 const struct detector det_getwork = {
 	.name = "getwork",
 	.protos = DET_P_TCP,
+	.session = true,
 	.inspect = getwork_inspect,
 };

@@ -332,5 +332,6 @@ static enum det_result stratum_inspect(const struct det_env *env, const struct d
 const struct detector det_stratum = {
 	.name = "stratum",
 	.protos = DET_P_TCP,
+	.session = true,
 	.inspect = stratum_inspect,
 };

@@ -181,5 +181,6 @@ static enum det_result sv2_inspect(const struct det_env *env, const struct det_s
 const struct detector det_sv2 = {
 	.name = "sv2",
 	.protos = DET_P_TCP,
+	.session = true,
 	.inspect = sv2_inspect,
 };

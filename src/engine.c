@@ -11,6 +11,7 @@
 #include "ep_table.h"
 #include "log.h"
 #include "pkt.h"
+#include "relay_track.h"
 #include "verdict.h"
 
 /* Learned addresses live at least this long, whatever the answer's TTL said,
@@ -18,12 +19,16 @@
 #define LEARNED_TTL_MIN_S 600
 #define LEARNED_TTL_MAX_S 86400
 #define LEARNED_TAG_DNS 2
+/* Relay correlation: hosts remembered, and how long one leg counts. */
+#define RELAY_HOSTS 16384
+#define RELAY_WINDOW_MS (3600u * 1000u)
 
 struct engine {
 	const struct mw_conf *conf;
 	const struct pool_lists *lists;
 	struct flow_table *flows;
 	struct ep_table *learned;
+	struct relay_track *relays;
 	struct det_env env;
 	struct verdict_policy pol;
 	engine_event_cb on_event;
@@ -70,7 +75,8 @@ struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *list
 		return NULL;
 	e->flows = flow_table_new(&fc);
 	e->learned = ep_table_new();
-	if (!e->flows || !e->learned) {
+	e->relays = relay_track_new(RELAY_HOSTS, RELAY_WINDOW_MS);
+	if (!e->flows || !e->learned || !e->relays) {
 		engine_free(e);
 		return NULL;
 	}
@@ -87,6 +93,7 @@ void engine_free(struct engine *e)
 	if (e->flows)
 		flow_table_free(e->flows);
 	ep_table_free(e->learned);
+	relay_track_free(e->relays);
 	free(e);
 }
 
@@ -166,6 +173,41 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 		j->e->on_event(j->e->event_arg, &ev);
 }
 
+static int engine_host_str(const struct relay_host *h, char *buf, size_t size)
+{
+	char a[64];
+
+	pkt_addr_str(h->family, h->addr, a, sizeof(a));
+	return snprintf(buf, size, h->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, h->port);
+}
+
+/* Both legs of a relay seen: a host accepts mining connections and opens
+ * its own. Reported on the flow that completed the picture. */
+static void engine_relay_check(struct judge *j)
+{
+	const struct flow_key *k = &j->fl->key;
+	struct relay_host c = { .family = k->family, .port = k->port[0] };
+	struct relay_host s = { .family = k->family, .port = k->port[1] };
+	struct relay_finding rf;
+	char relay[80], in[80], out[80], detail[300];
+	struct mw_event ev = {
+		.type = EVENT_MINING, .ts = *j->ts, .key = k, .detector = "relay",
+		.dialect = "mining-relay", .detail = detail, .action = ACT_ALERT,
+	};
+
+	memcpy(c.addr, k->addr[0], 16);
+	memcpy(s.addr, k->addr[1], 16);
+	if (!relay_track_note(j->e->relays, &c, &s, j->now_ms, &rf))
+		return;
+	engine_host_str(&rf.relay, relay, sizeof(relay));
+	engine_host_str(&rf.inbound, in, sizeof(in));
+	engine_host_str(&rf.outbound, out, sizeof(out));
+	snprintf(detail, sizeof(detail), "relay=%s inbound_from=%s outbound_to=%s", relay, in, out);
+	j->e->st.relays++;
+	if (j->e->on_event)
+		j->e->on_event(j->e->event_arg, &ev);
+}
+
 /* A detector matched. Report it once per flow and detector, then act. */
 static int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
 {
@@ -177,6 +219,8 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 	if (!(j->fl->det_matched & bit)) {
 		j->fl->det_matched |= bit;
 		engine_report(j, idx, f, act);
+		if (detectors[idx]->session)
+			engine_relay_check(j);
 	}
 	if (act == ACT_ALERT || j->fl->state == FLOW_BLOCKED)
 		return 0;
