@@ -116,7 +116,7 @@ static int slot_emit(struct enforcer *e, struct slot *s, int op)
 	}
 	ret = 0;
 out:
-	nftnl_set_free(s->ops[op]);
+	nftnl_set_free(s->ops[op]);	/* not NULL: n[op] > 0 */
 	s->ops[op] = NULL;
 	s->n[op] = 0;
 	return ret;
@@ -292,8 +292,11 @@ static void slots_clear(struct enforcer *e)
 	size_t i;
 
 	for (i = 0; i < e->n_slots; i++) {
-		nftnl_set_free(e->slots[i].ops[0]);
-		nftnl_set_free(e->slots[i].ops[1]);
+		/* libnftnl's free functions do not take NULL. */
+		if (e->slots[i].ops[0] != NULL)
+			nftnl_set_free(e->slots[i].ops[0]);
+		if (e->slots[i].ops[1] != NULL)
+			nftnl_set_free(e->slots[i].ops[1]);
 	}
 	e->n_slots = 0;
 	e->pending = 0;
@@ -410,9 +413,12 @@ static bool probe_destroy(struct enforcer *e)
 	ok = nlbatch_commit(e->b, e->nl) == 0;
 out:
 	enforce_abort(e);
-	nftnl_set_elem_free(el);
-	nftnl_set_free(s);
-	nftnl_table_free(t);
+	if (el != NULL)
+		nftnl_set_elem_free(el);
+	if (s != NULL)
+		nftnl_set_free(s);
+	if (t != NULL)
+		nftnl_table_free(t);
 	return ok;
 }
 

@@ -62,8 +62,8 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	it = nftnl_set_elems_iter_create(s);
 	if (it == NULL)
 		goto out;
-	for (el = nftnl_set_elems_iter_cur(it); el != NULL;
-	     el = nftnl_set_elems_iter_next(it)) {
+	/* _next() returns the current element, then advances. */
+	while ((el = nftnl_set_elems_iter_next(it)) != NULL) {
 		struct raw r = { 0 };
 		uint32_t len = 0;
 		const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
@@ -87,7 +87,8 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 out:
 	if (it != NULL)
 		nftnl_set_elems_iter_destroy(it);
-	nftnl_set_free(s);
+	if (s != NULL)
+		nftnl_set_free(s);
 	return ret;
 }
 
@@ -248,8 +249,9 @@ static int ep_cmp(const void *a, const void *b)
 }
 
 /* The entry as the kernel would give it back: host bits cleared. */
-static int canonical(const struct ep_entry *in, struct ep_entry *out)
+static int canonical(const struct ep_entry *entry, struct ep_entry *out)
 {
+	struct ep_entry copy = *entry, *in = &copy;	/* out may be entry */
 	struct enforce_key k[2];
 	int kind = enforce_entry_kind(in);
 
