@@ -24,7 +24,7 @@ in_ns "$TOOL" load "$N" list "$TMP/load.nft" || { echo "FAIL: enforce load"; exi
 t0=$(date +%s.%N)
 in_ns nft -f "$TMP/load.nft" || { echo "FAIL: nft -f"; exit 1; }
 t1=$(date +%s.%N)
-echo "nft -f: $N entries in $(echo "$t1 - $t0" | bc -l | sed 's/^\./0./' | cut -c1-6) s"
+awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "nft -f: %d entries in %.3f s\n", n, b - a }'
 got=$(in_ns "$TOOL" count list)
 [ "$got" = "$N" ] || { echo "FAIL: $got entries read back, want $N"; exit 1; }
 echo "read back: $got entries"
