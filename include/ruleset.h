@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct enforce_policy;
+
 /* Values inside the mark mask (shifted to the mask's lowest set bit). */
 #define MW_MARK_CLEAN	1u	/* flow judged clean: skip the queue from now on */
 #define MW_MARK_BLOCK	2u	/* flow blocked: drop it in the kernel from now on */
@@ -26,6 +28,9 @@ struct ruleset_cfg {
 	const char *const *interfaces;	/* outbound interface names; n_interfaces == 0: all */
 	unsigned int n_interfaces;
 	uint32_t mark_mask;
+	/* Block verdicts, rate limits, feed sets (enforce.h); NULL: every
+	 * source drops, no limits, no feeds. */
+	const struct enforce_policy *policy;
 };
 
 /* Place a mark value (MW_MARK_*) inside mask. */

@@ -42,9 +42,10 @@
 
 #include "log.h"
 #include "nlbatch.h"
+#include "enforce.h"
 #include "ruleset.h"
+#include "ruleset_int.h"
 
-#define TABLE		"minewall"
 #define PROBE_TABLE	"minewall_probe"
 #define PRIO_QUEUE	10
 #define PRIO_MARK	20
@@ -53,38 +54,22 @@
 #define CT_DIR_ORIGINAL	0
 #define CT_DIR_REPLY	1
 
-/* ICMP codes for "administratively prohibited". */
-#define ICMP4_ADMIN_PROHIBITED	13	/* ICMP_PKT_FILTERED */
-#define ICMP6_ADMIN_PROHIBITED	1	/* ICMPV6_ADM_PROHIBITED */
-
-/* One protected hook and the names of the chains minewall owns for it. */
-struct hook_def {
-	const char *base;
-	const char *inspect;
-	const char *mark;
-	unsigned int hooknum;
-};
-
-static const struct hook_def hook_output = { "output", "output_inspect", "output_mark", NF_INET_LOCAL_OUT };
-static const struct hook_def hook_forward = { "forward", "forward_inspect", "forward_mark", NF_INET_FORWARD };
-static const struct hook_def hook_input = { "input", "input_inspect", "input_mark", NF_INET_LOCAL_IN };
+/* Egress paths get block chains; input only sees the replies. */
+static const struct hook_def hook_output = {
+	"output", "output_inspect", "output_mark", "output_block4", "output_block6",
+	NF_INET_LOCAL_OUT };
+static const struct hook_def hook_forward = {
+	"forward", "forward_inspect", "forward_mark", "forward_block4", "forward_block6",
+	NF_INET_FORWARD };
+static const struct hook_def hook_input = {
+	"input", "input_inspect", "input_mark", NULL, NULL, NF_INET_LOCAL_IN };
 
 /* Every chain minewall may own, in an order that deletes a
  * chain's callers (base chains with goto) before the chain itself. */
 static const char *const owned_chains[] = {
 	"output", "forward", "input", "output_mark", "forward_mark", "input_mark",
 	"output_inspect", "forward_inspect", "input_inspect",
-};
-
-/* State of one batch being built; the first failure sticks. */
-struct build {
-	struct nlbatch *b;
-	uint16_t family;		/* family of the table the rules go into */
-	enum queue_mech mech;
-	const struct ruleset_cfg *cfg;
-	struct nftnl_rule *r;		/* rule under construction */
-	int failed;
-	char what[NLBATCH_WHAT_MAX];
+	"output_block4", "output_block6", "forward_block4", "forward_block6",
 };
 
 uint32_t ruleset_mark(uint32_t mask, uint32_t value)
@@ -103,19 +88,6 @@ const char *ruleset_mech_name(enum queue_mech mech)
 		return "compat";
 	}
 	return "unknown";
-}
-
-static const char *family_name(uint16_t family)
-{
-	switch (family) {
-	case NFPROTO_INET:
-		return "inet";
-	case NFPROTO_IPV4:
-		return "ip";
-	case NFPROTO_IPV6:
-		return "ip6";
-	}
-	return "?";
 }
 
 /* ---- whole objects: tables and chains ---------------------------------- */
@@ -186,153 +158,6 @@ static void emit_chain(struct build *bd, uint16_t type, uint16_t family,
 	nftnl_chain_free(c);
 }
 
-/* ---- expressions of the rule under construction ------------------------ */
-
-static struct nftnl_expr *expr_add(struct build *bd, const char *name)
-{
-	struct nftnl_expr *e;
-
-	if (bd->failed || bd->r == NULL)
-		return NULL;
-	e = nftnl_expr_alloc(name);
-	if (e == NULL) {
-		bd->failed = 1;
-		return NULL;
-	}
-	nftnl_rule_add_expr(bd->r, e);
-	return e;
-}
-
-static void x_meta(struct build *bd, uint32_t key)
-{
-	struct nftnl_expr *e = expr_add(bd, "meta");
-
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-}
-
-static void x_ct(struct build *bd, uint32_t key)
-{
-	struct nftnl_expr *e = expr_add(bd, "ct");
-
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-}
-
-static void x_cmp_eq(struct build *bd, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(bd, "cmp");
-
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-}
-
-/* reg1 = (reg1 & mask) ^ xor, on a 32-bit mark. */
-static void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
-{
-	struct nftnl_expr *e = expr_add(bd, "bitwise");
-
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
-}
-
-static void x_verdict(struct build *bd, int verdict, const char *chain)
-{
-	struct nftnl_expr *e = expr_add(bd, "immediate");
-
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	if (chain != NULL)
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
-}
-
-/* meta iifname/oifname == name (the kernel compares all IFNAMSIZ bytes). */
-static void m_ifname(struct build *bd, uint32_t key, const char *name)
-{
-	char buf[IFNAMSIZ] = { 0 };
-
-	strncpy(buf, name, sizeof(buf) - 1);
-	x_meta(bd, key);
-	x_cmp_eq(bd, buf, sizeof(buf));
-}
-
-static void m_l4proto(struct build *bd, uint8_t proto)
-{
-	x_meta(bd, NFT_META_L4PROTO);
-	x_cmp_eq(bd, &proto, sizeof(proto));
-}
-
-static void m_ct_direction(struct build *bd, uint8_t dir)
-{
-	x_ct(bd, NFT_CT_DIRECTION);
-	x_cmp_eq(bd, &dir, sizeof(dir));
-}
-
-/* ct mark & mask == mark(value), or meta mark & mask == mark(value). */
-static void m_mark(struct build *bd, bool conntrack, uint32_t value)
-{
-	uint32_t mask = bd->cfg->mark_mask;
-	uint32_t want = ruleset_mark(mask, value);
-
-	if (conntrack)
-		x_ct(bd, NFT_CT_MARK);
-	else
-		x_meta(bd, NFT_META_MARK);
-	x_bitwise(bd, mask, 0);
-	x_cmp_eq(bd, &want, sizeof(want));
-}
-
-/* ct mark set ct mark & ~mask | mark(value): keep bits outside the mask. */
-static void s_ct_mark(struct build *bd, uint32_t value)
-{
-	uint32_t mask = bd->cfg->mark_mask;
-	struct nftnl_expr *e;
-
-	x_ct(bd, NFT_CT_MARK);
-	x_bitwise(bd, ~mask, ruleset_mark(mask, value));
-	e = expr_add(bd, "ct");
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
-}
-
-static void s_reject(struct build *bd, bool tcp_reset)
-{
-	struct nftnl_expr *e = expr_add(bd, "reject");
-	uint32_t type = NFT_REJECT_ICMPX_UNREACH;
-	uint8_t code = NFT_REJECT_ICMPX_ADMIN_PROHIBITED;
-
-	if (e == NULL)
-		return;
-	if (tcp_reset) {
-		type = NFT_REJECT_TCP_RST;
-		code = 0;
-	} else if (bd->family == NFPROTO_IPV4) {
-		type = NFT_REJECT_ICMP_UNREACH;
-		code = ICMP4_ADMIN_PROHIBITED;
-	} else if (bd->family == NFPROTO_IPV6) {
-		type = NFT_REJECT_ICMP_UNREACH;
-		code = ICMP6_ADMIN_PROHIBITED;
-	}
-	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
-	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
-}
-
 static uint16_t queue_total(const struct ruleset_cfg *cfg)
 {
 	return cfg->queue_count > 1 ? cfg->queue_count : 1;
@@ -388,42 +213,6 @@ static void s_queue(struct build *bd)
 
 /* ---- rules ------------------------------------------------------------- */
 
-static void rule_begin(struct build *bd, const char *chain)
-{
-	if (bd->failed)
-		return;
-	bd->r = nftnl_rule_alloc();
-	if (bd->r == NULL) {
-		bd->failed = 1;
-		return;
-	}
-	nftnl_rule_set_u32(bd->r, NFTNL_RULE_FAMILY, bd->family);
-	nftnl_rule_set_str(bd->r, NFTNL_RULE_TABLE, TABLE);
-	nftnl_rule_set_str(bd->r, NFTNL_RULE_CHAIN, chain);
-	snprintf(bd->what, sizeof(bd->what), "add rule %s %s %s",
-		 family_name(bd->family), TABLE, chain);
-}
-
-static void rule_end(struct build *bd)
-{
-	struct nlmsghdr *nlh;
-
-	if (bd->r == NULL)
-		return;
-	if (!bd->failed) {
-		nlh = nlbatch_put(bd->b, NFT_MSG_NEWRULE, bd->family,
-				  NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
-		if (nlh == NULL) {
-			bd->failed = 1;
-		} else {
-			nftnl_rule_nlmsg_build_payload(nlh, bd->r);
-			if (nlbatch_next(bd->b, bd->what) < 0)
-				bd->failed = 1;
-		}
-	}
-	nftnl_rule_free(bd->r);
-	bd->r = NULL;
-}
 
 /* Base chain, priority 10: which packets get inspected at all.
  * forward: a packet leaving through a protected interface in the original
@@ -486,6 +275,11 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	size_t i;
 
+	/* Quarantine, throttles and block sets come first: a flow judged
+	 * clean before its destination was blocked is still stopped. */
+	if (h->block4 != NULL)
+		rules_sets(bd, h);
+
 	/* Flows already judged: no queue round trip. */
 	rule_begin(bd, h->inspect);
 	m_mark(bd, true, MW_MARK_CLEAN);
@@ -515,6 +309,8 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	x_verdict(bd, NF_DROP, NULL);
 	rule_end(bd);
 
+	rules_queue_cap(bd, h->inspect);
+
 	/* One rule per protocol rather than an anonymous set: nothing to keep
 	 * bound, and flushing the chain leaves no orphan. */
 	for (i = 0; i < sizeof(protos); i++) {
@@ -539,6 +335,11 @@ static void rules_mark(struct build *bd, const struct hook_def *h)
 
 static void emit_hook(struct build *bd, const struct hook_def *h)
 {
+	if (h->block4 != NULL) {
+		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->block4, -1, 0);
+		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->block6, -1, 0);
+		rules_blocks(bd, h);
+	}
 	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->inspect, -1, 0);
 	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->base,
 		   (int)h->hooknum, PRIO_QUEUE);
@@ -700,6 +501,12 @@ int ruleset_install(const struct ruleset_cfg *cfg, enum queue_mech mech)
 		return -1;
 	}
 	emit_table(&bd, NFT_MSG_NEWTABLE, NFPROTO_INET, TABLE);
+	/* The sets belong to enforce.c; they are added (kept when present)
+	 * before the rules that use them. */
+	if (!bd.failed && enforce_sets_emit(bd.b, cfg->policy) < 0) {
+		log_warn("nftables: install: enforcement sets");
+		bd.failed = 1;
+	}
 	for (i = 0; i < n; i++)
 		emit_chain(&bd, NFT_MSG_NEWCHAIN, NFPROTO_INET, TABLE,
 			   owned_chains[i], -1, 0);

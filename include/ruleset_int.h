@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared by ruleset.c, ruleset_expr.c and ruleset_sets.c only: the batch
+ * under construction and the expression builders for its rules. */
+#ifndef MW_RULESET_INT_H
+#define MW_RULESET_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nlbatch.h"
+#include "ruleset.h"
+
+#define TABLE		"minewall"
+
+struct nftnl_expr;
+
+/* State of one batch being built; the first failure sticks. */
+struct build {
+	struct nlbatch *b;
+	uint16_t family;		/* family of the table the rules go into */
+	enum queue_mech mech;
+	const struct ruleset_cfg *cfg;
+	struct nftnl_rule *r;		/* rule under construction */
+	int failed;
+	char what[NLBATCH_WHAT_MAX];
+};
+
+/* One protected hook and the names of the chains minewall owns for it. */
+struct hook_def {
+	const char *base;
+	const char *inspect;
+	const char *mark;
+	const char *block4, *block6;	/* NULL: no block sets on this hook */
+	unsigned int hooknum;
+};
+
+const char *family_name(uint16_t family);
+
+/* Rules: rule_begin(), expressions, rule_end() appends it to the batch. */
+void rule_begin(struct build *bd, const char *chain);
+void rule_end(struct build *bd);
+
+/* Loads and compares; every load goes to register 1 unless dreg is given. */
+struct nftnl_expr *expr_add(struct build *bd, const char *name);
+void x_meta(struct build *bd, uint32_t key);
+void x_ct(struct build *bd, uint32_t key);
+void x_cmp_eq(struct build *bd, const void *data, uint32_t len);
+void x_cmp(struct build *bd, uint32_t op, const void *data, uint32_t len);
+void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor);
+void x_verdict(struct build *bd, int verdict, const char *chain);
+void x_payload(struct build *bd, uint32_t base, uint32_t offset, uint32_t len,
+	       uint32_t dreg);
+/* Register 1 (of the set's key length) in set name; inv: not in it. */
+void x_lookup(struct build *bd, const char *set, bool inv);
+/* limit rate over rate/second; bytes: a byte rate. burst 0: nft's default. */
+void x_limit(struct build *bd, uint64_t rate, uint32_t burst, bool bytes);
+/* add @set { reg 1 limit rate over ... }: a per-key budget. */
+void x_dynset_limit(struct build *bd, const char *set, uint64_t rate,
+		    uint32_t burst, bool bytes);
+
+void m_ifname(struct build *bd, uint32_t key, const char *name);
+void m_l4proto(struct build *bd, uint8_t proto);
+void m_nfproto(struct build *bd, uint8_t proto);
+void m_ct_direction(struct build *bd, uint8_t dir);
+void m_ct_state_new(struct build *bd);
+void m_mark(struct build *bd, bool conntrack, uint32_t value);
+void s_ct_mark(struct build *bd, uint32_t value);
+void s_reject(struct build *bd, bool tcp_reset);
+
+/* The enforcement rules of a hook's inspect chain, before the mark rules,
+ * and its block chains (ruleset_sets.c). */
+void rules_sets(struct build *bd, const struct hook_def *h);
+void rules_blocks(struct build *bd, const struct hook_def *h);
+/* The queue cap rule, right before the queue rules. */
+void rules_queue_cap(struct build *bd, const char *chain);
+
+#endif

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Reading minewall's block sets back from the kernel (GETSETELEM dumps), and
+ * syncing a source to a wanted list by queueing only the difference. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "enforce.h"
+#include "enforce_int.h"
+#include "ep_table.h"
+
+#define DUMP_BUF	(256 * 1024)
+
+/* One element as the kernel returned it. */
+struct raw {
+	struct enforce_key key;
+	uint64_t expires_ms;
+};
+
+struct rawvec {
+	struct raw *v;
+	size_t n, alloc;
+	int failed;
+};
+
+static int raw_push(struct rawvec *rv, const struct raw *r)
+{
+	if (rv->n == rv->alloc) {
+		size_t n = rv->alloc ? rv->alloc * 2 : 256;
+		struct raw *v = realloc(rv->v, n * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		rv->v = v;
+		rv->alloc = n;
+	}
+	rv->v[rv->n++] = *r;
+	return 0;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rawvec *rv = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it = NULL;
+	struct nftnl_set_elem *el;
+	int ret = MNL_CB_ERROR;
+
+	if (s == NULL || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	it = nftnl_set_elems_iter_create(s);
+	if (it == NULL)
+		goto out;
+	/* _next() returns the current element, then advances. */
+	while ((el = nftnl_set_elems_iter_next(it)) != NULL) {
+		struct raw r = { 0 };
+		uint32_t len = 0;
+		const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+
+		/* Bounded: a key longer than ours is not one of our sets. */
+		if (k == NULL || len == 0 || len > ENF_KEY_MAX)
+			continue;
+		memcpy(r.key.data, k, len);
+		r.key.len = (uint8_t)len;
+		if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_FLAGS))
+			r.key.end = (nftnl_set_elem_get_u32(el, NFTNL_SET_ELEM_FLAGS) &
+				     NFT_SET_ELEM_INTERVAL_END) != 0;
+		if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+			r.expires_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
+		if (raw_push(rv, &r) < 0) {
+			rv->failed = 1;
+			goto out;
+		}
+	}
+	ret = MNL_CB_OK;
+out:
+	if (it != NULL)
+		nftnl_set_elems_iter_destroy(it);
+	if (s != NULL)
+		nftnl_set_free(s);
+	return ret;
+}
+
+/* Every element of set name into rv. A missing set is an error (ENOENT). */
+static int dump_set(struct enforcer *e, const char *name, struct rawvec *rv)
+{
+	struct mnl_socket *nl = enforce_nl(e);
+	uint32_t seq = enforce_next_seq(e);
+	unsigned int portid = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh;
+	char *buf = malloc(DUMP_BUF);
+	ssize_t n;
+	int r, ret = -1;
+
+	if (buf == NULL)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+				    NLM_F_DUMP | NLM_F_ACK, seq);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, DUMP_BUF);
+		if (n < 0)
+			goto out;
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, elems_cb, rv);
+		if (r < 0)
+			goto out;
+		if (r == MNL_CB_STOP)
+			break;
+	}
+	ret = rv->failed ? -1 : 0;
+out:
+	free(buf);
+	return ret;
+}
+
+static int raw_cmp(const void *a, const void *b)
+{
+	const struct raw *x = a, *y = b;
+	int c = memcmp(x->key.data, y->key.data, ENF_KEY_MAX);
+
+	if (c != 0)
+		return c;
+	/* An end at the same key as a start closes the range before it. */
+	return (int)y->key.end - (int)x->key.end;
+}
+
+typedef int (*entry_cb)(const struct ep_entry *ep, void *arg);
+
+static int emit(int family, enum enforce_kind kind, const struct raw *start,
+		const struct raw *end, entry_cb cb, void *arg)
+{
+	struct ep_entry ep;
+
+	if (enforce_decode(family, kind, &start->key, end ? &end->key : NULL, &ep) < 0)
+		return 0;	/* not ours (a range that is no prefix): skip */
+	ep.expires_ms = start->expires_ms;
+	ep.tag = kind;
+	return cb(&ep, arg);
+}
+
+/* Walk one set's elements; intervals come back as start and end elements
+ * in no promised order, so they are sorted and paired first. */
+static int walk_set(struct enforcer *e, const char *name, int family,
+		    enum enforce_kind kind, entry_cb cb, void *arg)
+{
+	struct rawvec rv = { 0 };
+	const struct raw *start = NULL;
+	size_t i;
+	int r = 0;
+
+	if (dump_set(e, name, &rv) < 0) {
+		free(rv.v);
+		return -1;
+	}
+	if (kind != ENF_CIDR) {
+		for (i = 0; i < rv.n && r == 0; i++)
+			r = emit(family, kind, &rv.v[i], NULL, cb, arg);
+		goto out;
+	}
+	qsort(rv.v, rv.n, sizeof(rv.v[0]), raw_cmp);
+	for (i = 0; i < rv.n && r == 0; i++) {
+		if (!rv.v[i].key.end) {
+			start = &rv.v[i];
+			continue;
+		}
+		if (start != NULL)
+			r = emit(family, kind, start, &rv.v[i], cb, arg);
+		start = NULL;
+	}
+	/* A start left open runs to the top of the address space. */
+	if (r == 0 && start != NULL)
+		r = emit(family, kind, start, NULL, cb, arg);
+out:
+	free(rv.v);
+	return r;
+}
+
+int enforce_list(struct enforcer *e, enum enforce_source src, const char *feed,
+		 int (*cb)(const struct ep_entry *ep, void *arg), void *arg)
+{
+	char name[ENF_SET_NAME_MAX + 1];
+	int family, kind, r;
+
+	for (family = AF_INET; ; family = AF_INET6) {
+		for (kind = 0; kind < ENF_KINDS; kind++) {
+			if (enforce_set_name(name, sizeof(name), src, feed,
+					     (enum enforce_kind)kind, family) < 0)
+				return -1;
+			r = walk_set(e, name, family, (enum enforce_kind)kind, cb, arg);
+			if (r != 0)
+				return r;
+		}
+		if (family == AF_INET6)
+			break;
+	}
+	return 0;
+}
+
+/* ---- sync ------------------------------------------------------------------ */
+
+struct epvec {
+	struct ep_entry *v;
+	size_t n, alloc;
+};
+
+static int ep_push(const struct ep_entry *ep, void *arg)
+{
+	struct epvec *ev = arg;
+
+	if (ev->n == ev->alloc) {
+		size_t n = ev->alloc ? ev->alloc * 2 : 256;
+		struct ep_entry *v = realloc(ev->v, n * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		ev->v = v;
+		ev->alloc = n;
+	}
+	ev->v[ev->n++] = *ep;
+	return 0;
+}
+
+/* Identity of a set element: family, prefix, port, masked address. */
+static int ep_cmp(const void *a, const void *b)
+{
+	const struct ep_entry *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* The entry as the kernel would give it back: host bits cleared. */
+static int canonical(const struct ep_entry *entry, struct ep_entry *out)
+{
+	struct ep_entry copy = *entry, *in = &copy;	/* out may be entry */
+	struct enforce_key k[2];
+	int kind = enforce_entry_kind(in);
+
+	if (kind < 0 || enforce_encode(in, (enum enforce_kind)kind, k) < 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->family = in->family;
+	out->plen = in->plen;
+	out->port = in->port;
+	memcpy(out->addr, k[0].data, in->family == AF_INET ? 4 : 16);
+	return 0;
+}
+
+int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char *feed,
+			const struct ep_entry *wanted, size_t n_wanted)
+{
+	struct epvec have = { 0 }, want = { 0 };
+	size_t i = 0, j = 0;
+	int ret = -1;
+
+	if (!enforce_in_batch(e)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (enforce_list(e, src, feed, ep_push, &have) != 0)
+		goto out;
+	want.v = calloc(n_wanted ? n_wanted : 1, sizeof(*want.v));
+	if (want.v == NULL)
+		goto out;
+	for (i = 0; i < n_wanted; i++) {
+		if (canonical(&wanted[i], &want.v[want.n]) < 0) {
+			errno = EINVAL;
+			goto out;
+		}
+		want.n++;
+	}
+	for (i = 0; i < have.n; i++)
+		canonical(&have.v[i], &have.v[i]);
+	qsort(want.v, want.n, sizeof(*want.v), ep_cmp);
+	qsort(have.v, have.n, sizeof(*have.v), ep_cmp);
+	i = j = 0;
+	while (i < want.n || j < have.n) {
+		int c = i == want.n ? 1 : j == have.n ? -1 : ep_cmp(&want.v[i], &have.v[j]);
+
+		if (c < 0) {
+			if (enforce_block_add(e, src, feed, &want.v[i], 0) < 0)
+				goto out;
+			i++;
+			/* Duplicates in the wanted list count once. */
+			while (i < want.n && ep_cmp(&want.v[i], &want.v[i - 1]) == 0)
+				i++;
+		} else if (c > 0) {
+			if (enforce_block_del(e, src, feed, &have.v[j]) < 0)
+				goto out;
+			j++;
+		} else {
+			i++;
+			j++;
+			while (i < want.n && ep_cmp(&want.v[i], &want.v[i - 1]) == 0)
+				i++;
+		}
+	}
+	ret = 0;
+out:
+	free(have.v);
+	free(want.v);
+	return ret;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Expression builders for the rules of minewall's ruleset (libnftnl). */
+#include "config.h"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "ruleset_int.h"
+
+/* ICMP codes for "administratively prohibited". */
+#define ICMP4_ADMIN_PROHIBITED	13	/* ICMP_PKT_FILTERED */
+#define ICMP6_ADMIN_PROHIBITED	1	/* ICMPV6_ADM_PROHIBITED */
+
+const char *family_name(uint16_t family)
+{
+	switch (family) {
+	case NFPROTO_INET:
+		return "inet";
+	case NFPROTO_IPV4:
+		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
+	}
+	return "?";
+}
+
+/* ---- expressions of the rule under construction ------------------------ */
+
+struct nftnl_expr *expr_add(struct build *bd, const char *name)
+{
+	struct nftnl_expr *e;
+
+	if (bd->failed || bd->r == NULL)
+		return NULL;
+	e = nftnl_expr_alloc(name);
+	if (e == NULL) {
+		bd->failed = 1;
+		return NULL;
+	}
+	nftnl_rule_add_expr(bd->r, e);
+	return e;
+}
+
+void x_meta(struct build *bd, uint32_t key)
+{
+	struct nftnl_expr *e = expr_add(bd, "meta");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+}
+
+void x_ct(struct build *bd, uint32_t key)
+{
+	struct nftnl_expr *e = expr_add(bd, "ct");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+}
+
+void x_cmp_eq(struct build *bd, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(bd, "cmp");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+/* reg1 = (reg1 & mask) ^ xor, on a 32-bit mark. */
+void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
+{
+	struct nftnl_expr *e = expr_add(bd, "bitwise");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+}
+
+void x_verdict(struct build *bd, int verdict, const char *chain)
+{
+	struct nftnl_expr *e = expr_add(bd, "immediate");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (chain != NULL)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+}
+
+/* meta iifname/oifname == name (the kernel compares all IFNAMSIZ bytes). */
+void m_ifname(struct build *bd, uint32_t key, const char *name)
+{
+	char buf[IFNAMSIZ] = { 0 };
+
+	strncpy(buf, name, sizeof(buf) - 1);
+	x_meta(bd, key);
+	x_cmp_eq(bd, buf, sizeof(buf));
+}
+
+void m_l4proto(struct build *bd, uint8_t proto)
+{
+	x_meta(bd, NFT_META_L4PROTO);
+	x_cmp_eq(bd, &proto, sizeof(proto));
+}
+
+void m_ct_direction(struct build *bd, uint8_t dir)
+{
+	x_ct(bd, NFT_CT_DIRECTION);
+	x_cmp_eq(bd, &dir, sizeof(dir));
+}
+
+/* ct mark & mask == mark(value), or meta mark & mask == mark(value). */
+void m_mark(struct build *bd, bool conntrack, uint32_t value)
+{
+	uint32_t mask = bd->cfg->mark_mask;
+	uint32_t want = ruleset_mark(mask, value);
+
+	if (conntrack)
+		x_ct(bd, NFT_CT_MARK);
+	else
+		x_meta(bd, NFT_META_MARK);
+	x_bitwise(bd, mask, 0);
+	x_cmp_eq(bd, &want, sizeof(want));
+}
+
+/* ct mark set ct mark & ~mask | mark(value): keep bits outside the mask. */
+void s_ct_mark(struct build *bd, uint32_t value)
+{
+	uint32_t mask = bd->cfg->mark_mask;
+	struct nftnl_expr *e;
+
+	x_ct(bd, NFT_CT_MARK);
+	x_bitwise(bd, ~mask, ruleset_mark(mask, value));
+	e = expr_add(bd, "ct");
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+}
+
+void s_reject(struct build *bd, bool tcp_reset)
+{
+	struct nftnl_expr *e = expr_add(bd, "reject");
+	uint32_t type = NFT_REJECT_ICMPX_UNREACH;
+	uint8_t code = NFT_REJECT_ICMPX_ADMIN_PROHIBITED;
+
+	if (e == NULL)
+		return;
+	if (tcp_reset) {
+		type = NFT_REJECT_TCP_RST;
+		code = 0;
+	} else if (bd->family == NFPROTO_IPV4) {
+		type = NFT_REJECT_ICMP_UNREACH;
+		code = ICMP4_ADMIN_PROHIBITED;
+	} else if (bd->family == NFPROTO_IPV6) {
+		type = NFT_REJECT_ICMP_UNREACH;
+		code = ICMP6_ADMIN_PROHIBITED;
+	}
+	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
+}
+
+
+void rule_begin(struct build *bd, const char *chain)
+{
+	if (bd->failed)
+		return;
+	bd->r = nftnl_rule_alloc();
+	if (bd->r == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_rule_set_u32(bd->r, NFTNL_RULE_FAMILY, bd->family);
+	nftnl_rule_set_str(bd->r, NFTNL_RULE_TABLE, TABLE);
+	nftnl_rule_set_str(bd->r, NFTNL_RULE_CHAIN, chain);
+	snprintf(bd->what, sizeof(bd->what), "add rule %s %s %s",
+		 family_name(bd->family), TABLE, chain);
+}
+
+void rule_end(struct build *bd)
+{
+	struct nlmsghdr *nlh;
+
+	if (bd->r == NULL)
+		return;
+	if (!bd->failed) {
+		nlh = nlbatch_put(bd->b, NFT_MSG_NEWRULE, bd->family,
+				  NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
+		if (nlh == NULL) {
+			bd->failed = 1;
+		} else {
+			nftnl_rule_nlmsg_build_payload(nlh, bd->r);
+			if (nlbatch_next(bd->b, bd->what) < 0)
+				bd->failed = 1;
+		}
+	}
+	nftnl_rule_free(bd->r);
+	bd->r = NULL;
+}
+
+void x_cmp(struct build *bd, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(bd, "cmp");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+void x_payload(struct build *bd, uint32_t base, uint32_t offset, uint32_t len,
+	       uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(bd, "payload");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+}
+
+void x_lookup(struct build *bd, const char *set, bool inv)
+{
+	struct nftnl_expr *e = expr_add(bd, "lookup");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	if (inv)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+}
+
+static struct nftnl_expr *limit_alloc(uint64_t rate, uint32_t burst, bool bytes)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("limit");
+
+	if (e == NULL)
+		return NULL;
+	/* nft's defaults: 5 packets; for bytes, one second's worth. */
+	if (burst == 0 && !bytes)
+		burst = 5;
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, rate);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, burst);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE,
+			   bytes ? NFT_LIMIT_PKT_BYTES : NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	return e;
+}
+
+void x_limit(struct build *bd, uint64_t rate, uint32_t burst, bool bytes)
+{
+	struct nftnl_expr *e;
+
+	if (bd->failed || bd->r == NULL)
+		return;
+	e = limit_alloc(rate, burst, bytes);
+	if (e == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_rule_add_expr(bd->r, e);
+}
+
+/* The limit lives in each element the dynset adds, so every key (source
+ * address) gets a bucket of its own; the set carries no expression, so its
+ * definition does not change with the rate. */
+void x_dynset_limit(struct build *bd, const char *set, uint64_t rate,
+		    uint32_t burst, bool bytes)
+{
+	struct nftnl_expr *e = expr_add(bd, "dynset");
+	struct nftnl_expr *lim;
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, set);
+	lim = limit_alloc(rate, burst, bytes);
+	if (lim == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, lim, 0);
+}
+
+void m_nfproto(struct build *bd, uint8_t proto)
+{
+	x_meta(bd, NFT_META_NFPROTO);
+	x_cmp_eq(bd, &proto, sizeof(proto));
+}
+
+void m_ct_state_new(struct build *bd)
+{
+	uint32_t zero = 0;
+
+	x_ct(bd, NFT_CT_STATE);
+	x_bitwise(bd, NF_CT_STATE_BIT(IP_CT_NEW), 0);
+	x_cmp(bd, NFT_CMP_NEQ, &zero, sizeof(zero));
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The rules that use enforce.c's sets: quarantine, per-host throttles, the
+ * pool-port connection meter, the allowlist and the block chains.
+ *
+ * In H_inspect (output, forward), before the mark and queue rules, per family:
+ *   ip saddr @quarantine4 ip daddr != @qallow4 drop
+ *   ip saddr @throttle4 add @tmeter4 { ip saddr limit rate over B bytes/second } drop
+ *   ct state new ip saddr @throttle4 add @cmeter4 { ip saddr limit rate over C/second } drop
+ *   ct state new meta l4proto tcp th dport @pool_ports add @pmeter4 { ip saddr limit ... } drop
+ *   ip daddr != @allow4 jump H_block4
+ * H_block4 holds, per source (detect, dns, list, each feed), its verdict on
+ * @SRC_addr4, @SRC_cidr4 and ip daddr . th dport @SRC_ep4 (tcp and udp). An
+ * allowlisted destination skips the blocks but is still queued, so the daemon
+ * sees and reports it. A blocked one never reaches the queue. */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "enforce.h"
+#include "ruleset_int.h"
+
+static const struct enforce_policy policy_default;
+
+/* Where the addresses sit in each family's network header. */
+struct fam {
+	int af;
+	uint8_t nfproto;
+	int v;
+	uint32_t saddr, daddr, alen;
+	uint32_t port_reg;	/* register after the address in a concatenation */
+};
+
+static const struct fam fams[2] = {
+	{ AF_INET, NFPROTO_IPV4, 4, 12, 16, 4, NFT_REG32_01 },
+	{ AF_INET6, NFPROTO_IPV6, 6, 8, 24, 16, NFT_REG32_04 },
+};
+
+static const struct enforce_policy *policy(const struct build *bd)
+{
+	return bd->cfg->policy != NULL ? bd->cfg->policy : &policy_default;
+}
+
+static void load_addr(struct build *bd, const struct fam *f, bool source)
+{
+	x_payload(bd, NFT_PAYLOAD_NETWORK_HEADER, source ? f->saddr : f->daddr,
+		  f->alen, NFT_REG_1);
+}
+
+static void set_name(char *buf, size_t size, const char *base, const struct fam *f)
+{
+	snprintf(buf, size, "%s%d", base, f->v);
+}
+
+/* Per-source meter: [match already built] saddr -> add @meter {limit} drop. */
+static void meter_end(struct build *bd, const struct fam *f, const char *meter,
+		      uint64_t rate, uint32_t burst, bool bytes)
+{
+	char name[ENF_SET_NAME_MAX + 1];
+
+	set_name(name, sizeof(name), meter, f);
+	load_addr(bd, f, true);
+	x_dynset_limit(bd, name, rate, burst, bytes);
+	x_verdict(bd, NF_DROP, NULL);
+	rule_end(bd);
+}
+
+void rules_sets(struct build *bd, const struct hook_def *h)
+{
+	const struct enforce_policy *p = policy(bd);
+	char name[ENF_SET_NAME_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const struct fam *f = &fams[i];
+
+		rule_begin(bd, h->inspect);
+		m_nfproto(bd, f->nfproto);
+		load_addr(bd, f, true);
+		set_name(name, sizeof(name), "quarantine", f);
+		x_lookup(bd, name, false);
+		load_addr(bd, f, false);
+		set_name(name, sizeof(name), "qallow", f);
+		x_lookup(bd, name, true);
+		x_verdict(bd, NF_DROP, NULL);
+		rule_end(bd);
+
+		if (p->throttle_bytes > 0) {
+			rule_begin(bd, h->inspect);
+			m_nfproto(bd, f->nfproto);
+			load_addr(bd, f, true);
+			set_name(name, sizeof(name), "throttle", f);
+			x_lookup(bd, name, false);
+			meter_end(bd, f, "tmeter", p->throttle_bytes,
+				  p->throttle_burst, true);
+		}
+		if (p->throttle_conns > 0) {
+			rule_begin(bd, h->inspect);
+			m_ct_state_new(bd);
+			m_nfproto(bd, f->nfproto);
+			load_addr(bd, f, true);
+			set_name(name, sizeof(name), "throttle", f);
+			x_lookup(bd, name, false);
+			meter_end(bd, f, "cmeter", p->throttle_conns, 0, false);
+		}
+		if (p->pool_conns > 0) {
+			rule_begin(bd, h->inspect);
+			m_ct_state_new(bd);
+			m_nfproto(bd, f->nfproto);
+			m_l4proto(bd, IPPROTO_TCP);
+			x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			x_lookup(bd, "pool_ports", false);
+			meter_end(bd, f, "pmeter", p->pool_conns, 0, false);
+		}
+
+		rule_begin(bd, h->inspect);
+		m_nfproto(bd, f->nfproto);
+		load_addr(bd, f, false);
+		set_name(name, sizeof(name), "allow", f);
+		x_lookup(bd, name, true);
+		x_verdict(bd, NFT_JUMP, i == 0 ? h->block4 : h->block6);
+		rule_end(bd);
+	}
+}
+
+/* One set's rules in a block chain. proto: 0 any, else that l4 protocol
+ * (the endpoint sets match a transport port). */
+static void block_rule(struct build *bd, const char *chain, const struct fam *f,
+		       const char *set, bool ep, uint8_t proto,
+		       enum enforce_verdict verdict)
+{
+	bool tcp_first = verdict == ENF_REJECT && proto == 0;
+	int pass;
+
+	/* A reject of unknown protocol is two rules: TCP reset, then ICMP. */
+	for (pass = tcp_first ? 0 : 1; pass < 2; pass++) {
+		uint8_t l4 = pass == 0 ? IPPROTO_TCP : proto;
+
+		rule_begin(bd, chain);
+		/* Redundant after the jump, but nft then lists "ip daddr". */
+		m_nfproto(bd, f->nfproto);
+		if (l4 != 0)
+			m_l4proto(bd, l4);
+		load_addr(bd, f, false);
+		if (ep)
+			x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
+		x_lookup(bd, set, false);
+		if (verdict == ENF_DROP)
+			x_verdict(bd, NF_DROP, NULL);
+		else
+			s_reject(bd, l4 == IPPROTO_TCP);
+		rule_end(bd);
+	}
+}
+
+static void block_source(struct build *bd, const char *chain, const struct fam *f,
+			 enum enforce_source src, const char *feed,
+			 enum enforce_verdict verdict)
+{
+	char name[ENF_SET_NAME_MAX + 1];
+
+	if (enforce_set_name(name, sizeof(name), src, feed, ENF_ADDR, f->af) < 0) {
+		bd->failed = 1;
+		return;
+	}
+	block_rule(bd, chain, f, name, false, 0, verdict);
+	enforce_set_name(name, sizeof(name), src, feed, ENF_CIDR, f->af);
+	block_rule(bd, chain, f, name, false, 0, verdict);
+	enforce_set_name(name, sizeof(name), src, feed, ENF_EP, f->af);
+	block_rule(bd, chain, f, name, true, IPPROTO_TCP, verdict);
+	block_rule(bd, chain, f, name, true, IPPROTO_UDP, verdict);
+}
+
+void rules_blocks(struct build *bd, const struct hook_def *h)
+{
+	const struct enforce_policy *p = policy(bd);
+	unsigned int src, k;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const char *chain = i == 0 ? h->block4 : h->block6;
+
+		for (src = 0; src < ENF_SOURCES; src++) {
+			if (src != ENF_FEED) {
+				block_source(bd, chain, &fams[i], src, NULL, p->verdict[src]);
+				continue;
+			}
+			for (k = 0; k < p->n_feeds; k++)
+				block_source(bd, chain, &fams[i], src, p->feeds[k],
+					     p->verdict[src]);
+		}
+	}
+}
+
+void rules_queue_cap(struct build *bd, const char *chain)
+{
+	const struct enforce_policy *p = policy(bd);
+	uint32_t burst;
+
+	if (p->queue_pps == 0)
+		return;
+	/* The excess follows the fail-open policy: accepted with bypass,
+	 * dropped without, never queued. */
+	burst = p->queue_pps / 10 > 5 ? p->queue_pps / 10 : 5;
+	rule_begin(bd, chain);
+	x_limit(bd, p->queue_pps, burst, false);
+	x_verdict(bd, bd->cfg->bypass ? NF_ACCEPT : NF_DROP, NULL);
+	rule_end(bd);
+}
