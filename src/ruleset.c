@@ -13,7 +13,8 @@
  * Per protected hook H (output, forward; input for replies of output flows):
  *   H          base chain, priority 10: skip loopback, select interfaces,
  *              goto H_inspect.
- *   H_inspect  ct mark CLEAN accept, ct mark BLOCK drop, packet mark REJECT or
+ *   H_inspect  ct mark CLEAN accept, ct mark BLOCK drop (output lets the
+ *              reply-direction resets of forwarded rejects out), packet mark REJECT or
  *              BLOCK (set by the daemon with NF_REPEAT) -> ct mark BLOCK and
  *              reject/drop, else tcp/udp -> queue.
  *   H_mark     base chain, priority 20: packet mark CLEAN (the daemon's
@@ -285,6 +286,17 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	m_mark(bd, true, MW_MARK_CLEAN);
 	x_verdict(bd, NF_ACCEPT, NULL);
 	rule_end(bd);
+	/* A reset or ICMP error that the reject rules below build for a
+	 * forwarded flow leaves through this host's output hook, carrying the
+	 * blocked flow's conntrack in the reply direction: let it out, or the
+	 * miner never learns it was refused and retries until it times out. */
+	if (h->hooknum == NF_INET_LOCAL_OUT) {
+		rule_begin(bd, h->inspect);
+		m_mark(bd, true, MW_MARK_BLOCK);
+		m_ct_direction(bd, CT_DIR_REPLY);
+		x_verdict(bd, NF_ACCEPT, NULL);
+		rule_end(bd);
+	}
 	rule_begin(bd, h->inspect);
 	m_mark(bd, true, MW_MARK_BLOCK);
 	x_verdict(bd, NF_DROP, NULL);
