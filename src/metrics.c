@@ -24,6 +24,7 @@ struct metrics_client {
 	uint8_t in[METRICS_MAX_REQUEST];
 	char *out;		/* the whole response once the request is judged */
 	size_t out_len, out_off;
+	bool draining;		/* answered: reading what is left until the peer closes */
 };
 
 struct metrics {
@@ -273,6 +274,25 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 			break;
 	if (!c)
 		return;
+	if (c->draining) {
+		unsigned int k;
+
+		/* Bounded per call: the idle deadline ends a peer that never stops. */
+		for (k = 0; k < 16; k++) {
+			ssize_t n = read(fd, c->in, sizeof(c->in));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			if (n <= 0)
+				break;
+		}
+		if (k == 16)
+			return;
+		client_drop(m, i);
+		return;
+	}
 	while (!c->out && c->in_len < sizeof(c->in)) {
 		ssize_t n = read(fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
 		int status;
@@ -306,8 +326,15 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 		}
 		c->out_off += (size_t)n;
 	}
-	if (c->out)
-		client_drop(m, i);
+	/* Closing with unread input would reset the connection and could destroy
+	 * the answer in flight: half-close, then read until the peer closes. */
+	if (c->out) {
+		shutdown(fd, SHUT_WR);
+		evloop_want_write(m->loop, fd, false);
+		c->draining = true;
+		c->deadline_ms = metrics_now_ms() + 2000;
+		on_client(loop, fd, arg);
+	}
 }
 
 static void on_accept(struct evloop *loop, int lfd, void *arg)
