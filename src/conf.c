@@ -684,14 +684,14 @@ static void walk_uint(struct ctx *x, const config_setting_t *s, const struct ite
 	if (lit && !lit->fits)
 		snprintf(got, sizeof(got), "%s", lit->text);
 	else if (it->octal)
-		snprintf(got, sizeof(got), "0%llo", (unsigned long long)v);
+		snprintf(got, sizeof(got), "%#llo", (unsigned long long)v);
 	else if (it->hex && v >= 0)
 		snprintf(got, sizeof(got), "0x%08llx", (unsigned long long)v);
 	else
 		snprintf(got, sizeof(got), "%lld", v);
 	if ((lit && !lit->fits) || v < it->min || v > it->max) {
 		if (it->octal)
-			SERR(x, s, "'%s' must be in range 0%llo..0%llo (got %s)", fq,
+			SERR(x, s, "'%s' must be in range %#llo..%#llo (got %s)", fq,
 			     (unsigned long long)it->min, (unsigned long long)it->max, got);
 		else if (it->hex)
 			SERR(x, s, "'%s' must be in range 0x%llx..0x%llx (got %s)", fq,
