@@ -22,6 +22,8 @@
 #define CTL_MAX_TABLES 8
 /* A client that neither sends nor reads for this long is dropped (followers excepted). */
 #define CTL_IDLE_MS 30000
+/* How long a client we hung up on may take to close its side. */
+#define CTL_LINGER_MS 2000
 
 struct ctl_client {
 	int fd;
@@ -29,6 +31,8 @@ struct ctl_client {
 	bool closing;		/* close once the output is flushed */
 	bool eof;		/* the peer shut down its side */
 	bool writing;		/* EPOLLOUT requested */
+	bool reading;		/* EPOLLIN requested */
+	uint64_t linger_ms;	/* answered and half-closed at this time; 0: not yet */
 	const char *follow;
 	uint64_t last_ms;
 	size_t in_len;
@@ -165,6 +169,19 @@ static bool client_queue(struct ctl_client *c, const char *p, size_t n)
 	return true;
 }
 
+/* Readable while the peer may still send (an ended input would wake the loop
+ * forever); writable while output waits. */
+static void client_watch(struct ctl_server *s, struct ctl_client *c)
+{
+	bool reading = !c->eof;
+
+	if ((c->out_len > 0) != c->writing || reading != c->reading) {
+		c->writing = c->out_len > 0;
+		c->reading = reading;
+		evloop_mod(s->loop, c->fd, c->reading, c->writing);
+	}
+}
+
 /* Write what the socket takes now. -1 when the client is gone. */
 static int client_flush(struct ctl_server *s, struct ctl_client *c)
 {
@@ -184,13 +201,16 @@ static int client_flush(struct ctl_server *s, struct ctl_client *c)
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
-		if (c->closing)
+		/* Closing with unread input would reset the connection and could destroy
+		 * the answer in flight: half-close, then read until the peer closes. */
+		if (c->closing && c->eof)
 			return -1;
+		if (c->closing && !c->linger_ms) {
+			shutdown(c->fd, SHUT_WR);
+			c->linger_ms = ctl_now_ms();
+		}
 	}
-	if ((c->out_len > 0) != c->writing) {
-		c->writing = c->out_len > 0;
-		evloop_want_write(s->loop, c->fd, c->writing);
-	}
+	client_watch(s, c);
 	return 0;
 }
 
@@ -312,7 +332,7 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 
 	if (!c)
 		return;
-	while (!c->eof) {
+	for (unsigned int rounds = 0; !c->eof && rounds < 64; rounds++) {
 		char discard[512];
 		bool keep = !c->closing && !c->follow;
 		ssize_t n;
@@ -326,12 +346,12 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n <= 0) {
+		if (n < 0 || (n == 0 && c->follow)) {
+			client_drop(s, i);
+			return;
+		}
+		if (n == 0) {
 			c->eof = true;
-			if (n < 0 || c->follow || c->closing) {
-				client_drop(s, i);
-				return;
-			}
 			break;
 		}
 		c->last_ms = ctl_now_ms();
@@ -392,6 +412,7 @@ static void on_accept(struct evloop *loop, int lfd, void *arg)
 			continue;
 		}
 		c->fd = fd;
+		c->reading = true;
 		c->last_ms = ctl_now_ms();
 		s->clients[i] = c;
 	}
@@ -408,7 +429,8 @@ static void on_timer(struct evloop *loop, int fd, void *arg)
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = s->clients[i];
 
-		if (c && !c->follow && now - c->last_ms > CTL_IDLE_MS) {
+		if (c && ((c->linger_ms && now - c->linger_ms > CTL_LINGER_MS) ||
+			  (!c->follow && now - c->last_ms > CTL_IDLE_MS))) {
 			log_debug("control: dropping an idle client");
 			client_drop(s, i);
 		}
@@ -436,10 +458,7 @@ void ctl_server_publish(struct ctl_server *s, const char *topic, const char *tex
 			client_drop(s, i);
 			continue;
 		}
-		if (!c->writing) {
-			c->writing = true;
-			evloop_want_write(s->loop, c->fd, true);
-		}
+		client_watch(s, c);
 	}
 }
 

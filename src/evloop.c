@@ -68,9 +68,9 @@ int evloop_add(struct evloop *loop, int fd, evloop_cb cb, void *arg)
 	return 0;
 }
 
-int evloop_want_write(struct evloop *loop, int fd, bool on)
+int evloop_mod(struct evloop *loop, int fd, bool read, bool write)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0) };
+	struct epoll_event ev = { .events = (read ? EPOLLIN : 0) | (write ? EPOLLOUT : 0) };
 	int i;
 
 	for (i = 0; i < EVLOOP_MAX_FDS; i++) {

@@ -259,7 +259,7 @@ static int client_respond(struct metrics *m, struct metrics_client *c, int statu
 	c->out_len = (size_t)hl + body_len;
 	free(head);
 	free(body);
-	evloop_want_write(m->loop, c->fd, true);
+	evloop_mod(m->loop, c->fd, true, true);
 	return 0;
 }
 
@@ -330,7 +330,7 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 	 * the answer in flight: half-close, then read until the peer closes. */
 	if (c->out) {
 		shutdown(fd, SHUT_WR);
-		evloop_want_write(m->loop, fd, false);
+		evloop_mod(m->loop, fd, true, false);
 		c->draining = true;
 		c->deadline_ms = metrics_now_ms() + 2000;
 		on_client(loop, fd, arg);
