@@ -27,6 +27,7 @@ enum conf_detector {
 /* Index of a detector name ("tls-sni" or "tls_sni"), or -1. */
 int conf_detector_index(const char *name);
 #define CONF_MAX_QUEUES 16
+#define CONF_DEFAULT_CONTROL_SOCKET "/run/minewall/minewalld.sock"
 
 struct mw_conf {
 	char *path;			/* file it came from */
@@ -66,6 +67,14 @@ struct mw_conf {
 	int log_level;			/* enum log_level */
 	char *event_log;		/* JSON event lines file, or NULL */
 	bool log_decisions;		/* one event line per flow decision, not only detections */
+
+	/* control { } */
+	char *ctl_socket;		/* Unix socket path for minewallctl */
+	uint32_t ctl_mode;		/* its permission bits (written in octal digits) */
+	char *ctl_group;		/* group allowed besides root, or NULL */
+
+	/* metrics { } */
+	char *metrics_listen;		/* "addr:port" of the Prometheus endpoint, or NULL (off) */
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

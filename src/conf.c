@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "metrics.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -30,6 +31,7 @@ enum item_type {
 	IT_FLAGS,	/* list of names[], each sets the bool at flag_off[i] */
 	IT_LIST,	/* list of strings checked by kind, stored in char *[CONF_MAX_LIST] */
 	IT_PATH,	/* one file path, relative to the config file's directory */
+	IT_STRING,	/* one string checked by str_check; "" stores NULL */
 };
 
 enum list_kind { LK_IFNAME, LK_PATH };
@@ -50,9 +52,12 @@ struct item {
 	const struct item *children;	/* IT_GROUP: ends with a NULL name */
 	/* IT_UINT: extra rule on the value; returns a message or NULL. */
 	const char *(*check)(unsigned long long v);
+	/* IT_STRING: rule on the text; returns a message or NULL. */
+	const char *(*str_check)(const char *s);
 	/* IT_GROUP: relations between members, run when the group had no other error. */
 	void (*relate)(struct ctx *x, const config_setting_t *g);
 	bool hex;			/* print values in hex */
+	bool octal;			/* IT_UINT: the decimal digits written are octal (modes) */
 };
 
 #define FIELD(f) .off = offsetof(struct mw_conf, f), .size = sizeof(((struct mw_conf *)0)->f)
@@ -62,7 +67,8 @@ struct item {
 #define ENUM(n, f, list, d) { .name = n, .type = IT_ENUM, .names = list, .dflt = d, FIELD(f) }
 #define LIST(n, f, k, lo, d) { .name = n, .type = IT_LIST, .kind = k, .min = lo, \
 	.max = CONF_MAX_LIST, .dflt_str = d, FIELD(f), .count_off = offsetof(struct mw_conf, n_##f) }
-#define PATH(n, f) { .name = n, .type = IT_PATH, FIELD(f) }
+#define PATH(n, f, ...) { .name = n, .type = IT_PATH, FIELD(f), __VA_ARGS__ }
+#define STRING(n, f, chk, d) { .name = n, .type = IT_STRING, .str_check = chk, .dflt_str = d, FIELD(f) }
 #define GROUP(n, c, ...) { .name = n, .type = IT_GROUP, .children = c, __VA_ARGS__ }
 #define ACTION(n, det, d) ENUM(n, action[det], action_names, d)
 
@@ -79,6 +85,8 @@ _Static_assert(LOG_LVL_ERR == 0 && LOG_LVL_WARN == 1 && LOG_LVL_INFO == 2 && LOG
 	       "level_names order");
 
 static const char *check_mark_mask(unsigned long long v);
+static const char *check_group_name(const char *s);
+static const char *check_listen(const char *s);
 static void relate_queue(struct ctx *x, const config_setting_t *g);
 static void relate_flows(struct ctx *x, const config_setting_t *g);
 
@@ -142,12 +150,27 @@ static const struct item log_items[] = {
 	{ 0 }
 };
 
+/* sun_path holds 108 bytes with the terminating NUL. */
+static const struct item control_items[] = {
+	PATH("socket", ctl_socket, .dflt_str = CONF_DEFAULT_CONTROL_SOCKET, .max = 107),
+	UINT("mode", ctl_mode, 0, 0777, 0660, .octal = true),
+	STRING("group", ctl_group, check_group_name, ""),
+	{ 0 }
+};
+
+static const struct item metrics_items[] = {
+	STRING("listen", metrics_listen, check_listen, ""),
+	{ 0 }
+};
+
 static const struct item root_items[] = {
 	GROUP("queue", queue_items, .relate = relate_queue),
 	GROUP("protect", protect_items),
 	GROUP("flows", flows_items, .relate = relate_flows),
 	GROUP("detect", detect_items),
 	GROUP("log", log_items),
+	GROUP("control", control_items),
+	GROUP("metrics", metrics_items),
 	{ 0 }
 };
 
@@ -421,6 +444,47 @@ static const char *check_mark_mask(unsigned long long v)
 	return NULL;
 }
 
+/* Group names as useradd(8) allows them, so getgrnam can find them. */
+static const char *check_group_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n > 32)
+		return "must be a group name of at most 32 characters";
+	for (i = 0; i < n; i++)
+		if (!(is_ident(s[i]) || s[i] == '.') || s[i] == '*' || s[i] == '@' ||
+		    (i == 0 && s[i] == '-'))
+			return "must be a group name (A-Z a-z 0-9 _ . -)";
+	return NULL;
+}
+
+static const char *check_listen(const char *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (!s[0])
+		return NULL;
+	if (metrics_listen_parse(s, &ss, &len) < 0)
+		return "must be \"IPv4:port\" or \"[IPv6]:port\" with a port in 1..65535";
+	return NULL;
+}
+
+/* "mode = 0660;" reaches us as the decimal 660: read its digits as octal, like chmod. */
+static long long octal_digits(long long v)
+{
+	long long r = 0, scale = 1;
+
+	if (v < 0)
+		return -1;
+	for (; v; v /= 10, scale *= 8) {
+		if (v % 10 > 7)
+			return -1;
+		r += (v % 10) * scale;
+	}
+	return r;
+}
+
 static void store_uint(void *p, size_t size, unsigned long long v)
 {
 	switch (size) {
@@ -607,14 +671,29 @@ static void walk_uint(struct ctx *x, const config_setting_t *s, const struct ite
 	else if (config_setting_type(s) == CONFIG_TYPE_INT &&
 		 config_setting_get_format(s) == CONFIG_FORMAT_HEX)
 		v = (uint32_t)v;	/* libconfig 1.5 stores 0x80000000.. as a negative int */
+	if (it->octal && !lit && config_setting_get_format(s) != CONFIG_FORMAT_HEX) {
+		long long o = octal_digits(v);
+
+		if (o < 0) {
+			SERR(x, s, "'%s' must be written in octal digits 0-7, like chmod (got %lld)",
+			     fq, v);
+			return;
+		}
+		v = o;
+	}
 	if (lit && !lit->fits)
 		snprintf(got, sizeof(got), "%s", lit->text);
+	else if (it->octal)
+		snprintf(got, sizeof(got), "%#llo", (unsigned long long)v);
 	else if (it->hex && v >= 0)
 		snprintf(got, sizeof(got), "0x%08llx", (unsigned long long)v);
 	else
 		snprintf(got, sizeof(got), "%lld", v);
 	if ((lit && !lit->fits) || v < it->min || v > it->max) {
-		if (it->hex)
+		if (it->octal)
+			SERR(x, s, "'%s' must be in range %#llo..%#llo (got %s)", fq,
+			     (unsigned long long)it->min, (unsigned long long)it->max, got);
+		else if (it->hex)
 			SERR(x, s, "'%s' must be in range 0x%llx..0x%llx (got %s)", fq,
 			     (unsigned long long)it->min, (unsigned long long)it->max, got);
 		else
@@ -689,7 +768,21 @@ static void walk_item(struct ctx *x, const config_setting_t *s, const struct ite
 			SERR(x, s, "'%s' must not be empty (leave it out instead)", fq);
 		else if (!(*(char **)field(x, it->off) = path_resolve(x, v)))
 			SERR(x, s, "'%s': path \"%.64s\" is too long", fq, v);
+		else if (it->max && strlen(*(char **)field(x, it->off)) > (size_t)it->max)
+			SERR(x, s, "'%s': path \"%.64s\" is too long (at most %lld bytes)", fq, v,
+			     it->max);
 		break;
+	case IT_STRING: {
+		const char *why;
+
+		if (!(v = config_setting_get_string(s)))
+			SERR(x, s, "'%s' must be a string", fq);
+		else if ((why = it->str_check(v)))
+			SERR(x, s, "'%s' %s (got \"%.64s\")", fq, why, v);
+		else if (v[0] && !(*(char **)field(x, it->off) = strdup(v)))
+			x->oom = true;
+		break;
+	}
 	}
 }
 
@@ -725,6 +818,10 @@ static void apply_default(struct ctx *x, const struct item *it)
 		}
 		break;
 	case IT_PATH:
+	case IT_STRING:
+		if (it->dflt_str && it->dflt_str[0] &&
+		    !(*(char **)field(x, it->off) = strdup(it->dflt_str)))
+			x->oom = true;
 		break;
 	}
 }
@@ -792,7 +889,7 @@ static void free_items(struct mw_conf *c, const struct item *items)
 
 			for (i = 0; i < CONF_MAX_LIST; i++)
 				free(l[i]);
-		} else if (it->type == IT_PATH) {
+		} else if (it->type == IT_PATH || it->type == IT_STRING) {
 			free(*(char **)((char *)c + it->off));
 		}
 	}

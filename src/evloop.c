@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* epoll loop: one callback per readable fd. Small enough to read in minutes. */
+/* epoll loop: one callback per readable (or, on request, writable) fd. Small enough to read in minutes. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +10,8 @@
 #include "evloop.h"
 #include "log.h"
 
-#define EVLOOP_MAX_FDS 64
+/* Queues, signals, timers, and the control and metrics clients. */
+#define EVLOOP_MAX_FDS 128
 
 struct evloop_watch {
 	int fd;
@@ -65,6 +66,21 @@ int evloop_add(struct evloop *loop, int fd, evloop_cb cb, void *arg)
 		return -1;
 	loop->w[i] = (struct evloop_watch){ fd, cb, arg };
 	return 0;
+}
+
+int evloop_mod(struct evloop *loop, int fd, bool read, bool write)
+{
+	struct epoll_event ev = { .events = (read ? EPOLLIN : 0) | (write ? EPOLLOUT : 0) };
+	int i;
+
+	for (i = 0; i < EVLOOP_MAX_FDS; i++) {
+		if (loop->w[i].fd == fd) {
+			ev.data.u32 = (uint32_t)i;
+			return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev);
+		}
+	}
+	errno = ENOENT;
+	return -1;
 }
 
 int evloop_del(struct evloop *loop, int fd)

@@ -14,6 +14,8 @@
 #include <sys/timerfd.h>
 
 #include "conf.h"
+#include "ctl_cmds.h"
+#include "ctl_server.h"
 #include "detect.h"
 #include "domain_set.h"
 #include "ep_table.h"
@@ -21,6 +23,8 @@
 #include "eventlog.h"
 #include "evloop.h"
 #include "log.h"
+#include "metrics.h"
+#include "mwstats.h"
 #include "offline.h"
 #include "pool_lists.h"
 #include "queue.h"
@@ -41,6 +45,13 @@ struct daemon {
 	int sigfd;
 	int timerfd;
 	int exit_code;
+	/* Control socket, its commands and the metrics endpoint (daemon_ctl_init). */
+	struct ctl_server *ctl;
+	struct ctl_cmds *cmds;
+	struct metrics *metrics;
+	time_t start_time;
+	uint64_t start_ms;
+	uint64_t reloads_ok, reloads_failed;
 };
 
 static uint64_t now_monotonic_ms(void)
@@ -127,6 +138,7 @@ static void on_event(void *arg, const struct mw_event *ev)
 	struct daemon *d = arg;
 
 	eventlog_write(d->events, ev);
+	ctl_cmds_event(d->cmds, ev);
 }
 
 static int open_queues(const struct mw_conf *c, struct queue **qs, unsigned int *n)
@@ -167,8 +179,94 @@ static void close_queues(struct daemon *d)
 	d->n_queues = 0;
 }
 
-/* SIGHUP: parse, validate, then swap. Any failure keeps the running state. */
-static void reload(struct daemon *d)
+/* What minewallctl status/stats and /metrics report. */
+static void daemon_snapshot(void *arg, struct mwstats *st)
+{
+	struct daemon *d = arg;
+	unsigned int i;
+
+	st->start_time = d->start_time;
+	st->uptime_s = (now_monotonic_ms() - d->start_ms) / 1000u;
+	st->conf_path = d->conf->path;
+	st->mech = ruleset_mech_name(d->mech);
+	st->queue_first = d->conf->queue_num;
+	st->queue_count = d->conf->queue_count;
+	st->fail_open = d->conf->fail_open;
+	for (i = 0; i < d->n_queues; i++) {
+		struct queue_stats qs;
+
+		queue_get_stats(d->queues[i], &qs);
+		st->queue.packets += qs.packets;
+		st->queue.accepted += qs.accepted;
+		st->queue.dropped += qs.dropped;
+		st->queue.repeated += qs.repeated;
+		st->queue.verdict_msgs += qs.verdict_msgs;
+		st->queue.enobufs += qs.enobufs;
+		st->queue.errors += qs.errors;
+	}
+	engine_get_stats(d->engine, &st->engine);
+	engine_flow_stats(d->engine, &st->flows);
+	st->flow_capacity = d->conf->max_flows;
+	st->reloads_ok = d->reloads_ok;
+	st->reloads_failed = d->reloads_failed;
+	st->tally = ctl_cmds_tally(d->cmds);
+}
+
+static int reload(struct daemon *d, char **why);
+
+static int daemon_reload_cb(void *arg, char **why)
+{
+	return reload(arg, why);
+}
+
+/* The control socket, its commands and the metrics endpoint. Start-up only. */
+static void daemon_ctl_init(struct daemon *d)
+{
+	struct ctl_server_cfg cc = {
+		.path = d->conf->ctl_socket,
+		.mode = (mode_t)d->conf->ctl_mode,
+		.group = d->conf->ctl_group,
+	};
+	struct ctl_cmds_host host = { daemon_snapshot, daemon_reload_cb, d };
+
+	d->start_time = time(NULL);
+	d->start_ms = now_monotonic_ms();
+	d->ctl = ctl_server_open(d->loop, &cc);
+	if (!d->ctl)
+		fatalx("cannot create the control socket %s", cc.path);
+	d->cmds = ctl_cmds_new(d->ctl, &host);
+	if (!d->cmds)
+		fatalx("control commands: out of memory");
+	if (d->conf->metrics_listen) {
+		d->metrics = metrics_open(d->loop, d->conf->metrics_listen, daemon_snapshot, d);
+		if (!d->metrics)
+			fatalx("cannot listen for metrics on %s", d->conf->metrics_listen);
+	}
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+static void daemon_ctl_reloaded(const struct daemon *d, const struct mw_conf *nc)
+{
+	if (str_differs(nc->ctl_socket, d->conf->ctl_socket) || nc->ctl_mode != d->conf->ctl_mode ||
+	    str_differs(nc->ctl_group, d->conf->ctl_group) ||
+	    str_differs(nc->metrics_listen, d->conf->metrics_listen))
+		log_warnx("control { } and metrics { } take effect at the next start");
+}
+
+static void daemon_ctl_fini(struct daemon *d)
+{
+	metrics_close(d->metrics);
+	ctl_server_close(d->ctl);
+	ctl_cmds_free(d->cmds);
+}
+
+/* SIGHUP and `minewallctl reload`: parse, validate, then swap. Any failure keeps
+ * the running state; 0, or -1 with *why (malloc'd, when why is not NULL) saying why. */
+static int reload(struct daemon *d, char **why)
 {
 	struct mw_conf *nc = NULL;
 	struct pool_lists *nl = NULL;
@@ -179,6 +277,7 @@ static void reload(struct daemon *d)
 	size_t errlen = 0;
 	FILE *errs = open_memstream(&errtext, &errlen);
 	bool new_queues;
+	const char *fail;
 
 	log_info("reloading %s", d->conf->path);
 	if (!errs || load_all(d->conf->path, &nc, &nl, errs) < 0) {
@@ -186,8 +285,12 @@ static void reload(struct daemon *d)
 			fclose(errs);
 		log_warnx("reload failed, keeping the running configuration:\n%s",
 			  errtext ? errtext : "out of memory");
-		free(errtext);
-		return;
+		d->reloads_failed++;
+		if (why)
+			*why = errtext ? errtext : strdup("out of memory");
+		else
+			free(errtext);
+		return -1;
 	}
 	fclose(errs);
 	free(errtext);
@@ -195,12 +298,12 @@ static void reload(struct daemon *d)
 	new_queues = nc->queue_num != d->conf->queue_num || nc->queue_count != d->conf->queue_count;
 	/* New queues listen before the rules point at them, so no packet finds no listener. */
 	if (new_queues && open_queues(nc, nq, &nn) < 0) {
-		log_warnx("reload failed: cannot open the new queues; keeping the running configuration");
+		fail = "cannot open the new queues";
 		goto fail;
 	}
 	ruleset_cfg_from(nc, &rc);
 	if (ruleset_install(&rc, d->mech) < 0) {
-		log_warnx("reload failed: nftables refused the new rules; keeping the running configuration");
+		fail = "nftables refused the new rules";
 		for (i = 0; i < nn; i++)
 			queue_close(nq[i]);
 		goto fail;
@@ -224,6 +327,7 @@ static void reload(struct daemon *d)
 	if (nc->max_flows != d->conf->max_flows || nc->max_buffers != d->conf->max_buffers ||
 	    nc->inspect_bytes != d->conf->inspect_bytes)
 		log_warnx("flows.max, flows.buffers and flows.inspect_bytes take effect at the next start");
+	daemon_ctl_reloaded(d, nc);
 	if (eventlog_reopen(d->events, nc->event_log) < 0)
 		log_warnx("keeping the previous event log");
 	log_set_level(nc->log_level);
@@ -233,10 +337,16 @@ static void reload(struct daemon *d)
 	d->conf = nc;
 	d->lists = nl;
 	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains), ep_table_count(nl->endpoints));
-	return;
+	d->reloads_ok++;
+	return 0;
 fail:
+	log_warnx("reload failed: %s; keeping the running configuration", fail);
+	d->reloads_failed++;
+	if (why)
+		*why = strdup(fail);
 	conf_free(nc);
 	pool_lists_free(nl);
+	return -1;
 }
 
 static void on_signal(struct evloop *loop, int fd, void *arg)
@@ -252,7 +362,7 @@ static void on_signal(struct evloop *loop, int fd, void *arg)
 			evloop_stop(loop);
 			break;
 		case SIGHUP:
-			reload(d);
+			reload(d, NULL);
 			break;
 		}
 	}
@@ -303,6 +413,7 @@ static int run_daemon(struct daemon *d)
 		fatalx("start-up failed: out of memory or event log unwritable");
 	if (setup_fds(d) < 0)
 		fatal("signals and timers");
+	daemon_ctl_init(d);
 	if (ruleset_probe(&d->mech) < 0)
 		fatalx("nftables is not usable (is this root with CAP_NET_ADMIN, and nf_tables loaded?)");
 	log_info("queue mechanism: %s", ruleset_mech_name(d->mech));
@@ -331,6 +442,7 @@ static int run_daemon(struct daemon *d)
 		d->exit_code = 1;
 	}
 	close_queues(d);
+	daemon_ctl_fini(d);
 	engine_free(d->engine);
 	eventlog_close(d->events);
 	evloop_free(d->loop);

@@ -14,13 +14,14 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${MINEWALLD:=$top_builddir/minewalld}"
+: "${MINEWALLCTL:=$top_builddir/minewallctl}"
 # Debian's python3 first: a version-manager shim costs a second per call.
 if [ -z "$PYTHON" ]; then
 	PYTHON=python3
 	[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 fi
 : "${LAB_DAEMON_WAIT:=5}"
-export top_srcdir top_builddir MINEWALLD
+export top_srcdir top_builddir MINEWALLD MINEWALLCTL
 
 LAB_TEST=$(basename "$0" .sh)
 LAB_PREFIX=mwl
@@ -82,6 +83,7 @@ lab_init() {
 	[ -n "$LAB_DIR" ] && return 0
 	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mwlab.$LAB_TEST.XXXXXX") || lab_fail "mktemp failed"
 	LAB_DAEMON_LOG=$LAB_DIR/minewalld.log
+	LAB_CTL_SOCKET=$LAB_DIR/minewalld.sock
 	trap lab_down EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -315,6 +317,12 @@ lab_daemon_alive() {
 	[ -n "$LAB_DAEMON_PID" ] && lab_alive "$LAB_DAEMON_PID"
 }
 
+# lab_ctl ARGS...: minewallctl in the gateway, talking to this test's daemon.
+lab_ctl() {
+	[ -x "$MINEWALLCTL" ] || lab_fail "no minewallctl at $MINEWALLCTL (build first)"
+	ip netns exec "$LAB_GW" "$MINEWALLCTL" -s "$LAB_CTL_SOCKET" "$@"
+}
+
 # Blocklist files of one kind shipped in the repo, as a libconfig list body.
 lab_blocklists() {
 	_lb_list=
@@ -325,7 +333,8 @@ lab_blocklists() {
 	echo "$_lb_list"
 }
 
-# lab_write_conf FILE [group.key=value ...]: a lab config with events in $LAB_DIR.
+# lab_write_conf FILE [group.key=value ...]: a lab config with events and the
+# control socket ($LAB_CTL_SOCKET) in $LAB_DIR.
 # An override replaces the key in its group or adds it there; values are libconfig
 # text (strings quoted: log.level='"debug"'). An unknown group fails the test.
 lab_write_conf() {
@@ -360,6 +369,11 @@ target = "stderr";
 level = "info";
 events = "$LAB_DIR/eve.json";
 decisions = false;
+};
+control = {
+socket = "$LAB_CTL_SOCKET";
+};
+metrics = {
 };
 EOF
 	LAB_OVERRIDES=$(printf '%s\n' "$@") awk '

@@ -58,6 +58,10 @@ static void check_common_defaults(const struct mw_conf *c)
 	CHECK(c->log_level == LOG_LVL_INFO);
 	CHECK(c->event_log == NULL);
 	CHECK(!c->log_decisions);
+	CHECK_STR(c->ctl_socket, CONF_DEFAULT_CONTROL_SOCKET);
+	CHECK(c->ctl_mode == 0660);
+	CHECK(c->ctl_group == NULL);
+	CHECK(c->metrics_listen == NULL);
 }
 
 static void test_shipped(void)
@@ -347,6 +351,64 @@ static void test_include(void)
 	rmdir(dir);
 }
 
+/* control { } and metrics { }: octal modes, names, addresses. */
+static void test_control(void)
+{
+	char path[PATH_MAX], dir[PATH_MAX], want[PATH_MAX + 16];
+	struct mw_conf *c = NULL;
+	char *err;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/tests/conf/70-control-metrics.conf", top_srcdir());
+	CHECK(conf_load(path, &c, stderr) == 0);
+	CHECK(c && c->ctl_mode == 0600);
+	CHECK(c && strcmp(c->ctl_socket, "/run/mw/ctl.sock") == 0);
+	CHECK(c && c->ctl_group && strcmp(c->ctl_group, "mwadmin") == 0);
+	CHECK(c && c->metrics_listen && strcmp(c->metrics_listen, "[::1]:9477") == 0);
+	conf_free(c);
+
+	/* A relative socket sits beside the config; hex modes are taken as written. */
+	snprintf(path, sizeof(path), "%s/tests/conf/73-control-edges.conf", top_srcdir());
+	c = NULL;
+	CHECK(conf_load(path, &c, stderr) == 0);
+	snprintf(path, sizeof(path), "%s/tests/conf", top_srcdir());
+	CHECK(realpath(path, dir) != NULL);
+	snprintf(want, sizeof(want), "%s/ctl.sock", dir);
+	CHECK(c && strcmp(c->ctl_socket, want) == 0);
+	CHECK(c && c->ctl_mode == 0777 && c->ctl_group == NULL && c->metrics_listen == NULL);
+	conf_free(c);
+
+	err = load_string_errors("control = { mode = 0; };", &r, &c);
+	CHECK(r == 0 && c && c->ctl_mode == 0);
+	conf_free(c);
+	free(err);
+	err = load_string_errors("control = { mode = 644; };", &r, &c);
+	CHECK(r == 0 && c && c->ctl_mode == 0644);
+	conf_free(c);
+	free(err);
+	err = load_string_errors("control = { mode = 1000; };", &r, &c);
+	CHECK(r == -1 && c == NULL);
+	CHECK_STR(err, "/etc/minewall/x.conf:1: 'control.mode' must be in range 0..0777 (got 01000)\n");
+	free(err);
+	err = load_string_errors("control = { mode = -1; };", &r, &c);
+	CHECK(r == -1 && c == NULL);
+	CHECK_STR(err, "/etc/minewall/x.conf:1: 'control.mode' must be written in octal digits 0-7, "
+		  "like chmod (got -1)\n");
+	free(err);
+	err = load_string_errors("control = { group = \"-x\"; };", &r, &c);
+	CHECK(r == -1 && c == NULL);
+	free(err);
+	err = load_string_errors("control = { group = \"abcdefghijklmnopqrstuvwxyz0123456\"; };", &r, &c);
+	CHECK(r == -1 && c == NULL);
+	CHECK_STR(err, "/etc/minewall/x.conf:1: 'control.group' must be a group name of at most 32 "
+		  "characters (got \"abcdefghijklmnopqrstuvwxyz0123456\")\n");
+	free(err);
+	err = load_string_errors("metrics = { listen = \"0.0.0.0:9477\"; };", &r, &c);
+	CHECK(r == 0 && c && strcmp(c->metrics_listen, "0.0.0.0:9477") == 0);
+	conf_free(c);
+	free(err);
+}
+
 static void test_names(void)
 {
 	CHECK(conf_detector_index("stratum") == CONF_DET_STRATUM);
@@ -379,6 +441,7 @@ int main(void)
 	test_string();
 	test_missing_file();
 	test_include();
+	test_control();
 	test_names();
 	return UNIT_DONE();
 }

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Prometheus /metrics over a bounded, non-blocking HTTP/1.x server in the event loop. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/timerfd.h>
+
+#include "detect.h"
+#include "http_req.h"
+#include "log.h"
+#include "metrics.h"
+
+struct metrics_client {
+	int fd;
+	uint64_t deadline_ms;
+	size_t in_len;
+	uint8_t in[METRICS_MAX_REQUEST];
+	char *out;		/* the whole response once the request is judged */
+	size_t out_len, out_off;
+	bool draining;		/* answered: reading what is left until the peer closes */
+};
+
+struct metrics {
+	struct evloop *loop;
+	int fd, timerfd;
+	mwstats_fn fn;
+	void *arg;
+	struct metrics_client *clients[METRICS_MAX_CLIENTS];
+	struct log_ratelimit rl;
+};
+
+static uint64_t metrics_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int metrics_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *port;
+	unsigned long p = 0;
+	size_t hl, i;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		hl = (size_t)(close - s - 1);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, hl);
+		port = close + 2;
+	} else {
+		colon = strchr(s, ':');
+		if (!colon || strchr(colon + 1, ':'))
+			return -1;
+		hl = (size_t)(colon - s);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s, hl);
+		port = colon + 1;
+	}
+	host[hl] = '\0';
+	if (!port[0] || strlen(port) > 5)
+		return -1;
+	for (i = 0; port[i]; i++) {
+		if (port[i] < '0' || port[i] > '9')
+			return -1;
+		p = p * 10 + (unsigned long)(port[i] - '0');
+	}
+	if (p < 1 || p > 65535)
+		return -1;
+	if (s[0] == '[') {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -1;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -1;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+		*len = sizeof(*sin);
+	}
+	return 0;
+}
+
+int metrics_http_check(const uint8_t *buf, size_t len)
+{
+	struct http_req req;
+	const uint8_t *q;
+	size_t path_len;
+
+	switch (http_req_parse(buf, len, &req)) {
+	case HTTP_INCOMPLETE:
+		return len >= METRICS_MAX_REQUEST ? 400 : 0;
+	case HTTP_INVALID:
+		return 400;
+	case HTTP_OK:
+		break;
+	}
+	q = memchr(req.target, '?', req.target_len);
+	path_len = q ? (size_t)(q - req.target) : req.target_len;
+	if (path_len != 8 || memcmp(req.target, "/metrics", 8) != 0)
+		return 404;
+	if (req.method_len != 3 || memcmp(req.method, "GET", 3) != 0)
+		return 405;
+	return 200;
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values: escape backslash, quote and line feed. */
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+void metrics_render(FILE *f, const struct mwstats *st)
+{
+	static const char *const actions[] = { "accept", "drop", "repeat" };
+	uint64_t v[3] = { st->queue.accepted, st->queue.dropped, st->queue.repeated };
+	unsigned int i;
+
+	family(f, "minewall_up", "gauge", "1 while minewalld is running.");
+	fprintf(f, "minewall_up 1\n");
+	family(f, "minewall_start_time_seconds", "gauge", "Start time of minewalld since the epoch.");
+	fprintf(f, "minewall_start_time_seconds %lld\n", (long long)st->start_time);
+	family(f, "minewall_packets_queued_total", "counter", "Packets received from NFQUEUE.");
+	fprintf(f, "minewall_packets_queued_total %" PRIu64 "\n", st->queue.packets);
+	family(f, "minewall_verdicts_total", "counter", "Verdicts given, by action.");
+	for (i = 0; i < 3; i++)
+		fprintf(f, "minewall_verdicts_total{action=\"%s\"} %" PRIu64 "\n", actions[i], v[i]);
+	family(f, "minewall_detections_total", "counter", "Flows a detector matched, by detector and dialect.");
+	/* Every detector appears, so a rate() over a fresh series is never missing. */
+	for (i = 0; i < n_detectors && i < 32; i++) {
+		unsigned int k;
+		bool listed = false;
+
+		for (k = 0; k < st->tally->n; k++) {
+			const struct mwstats_tally_entry *e = &st->tally->e[k];
+
+			if (strcmp(e->detector, detectors[i]->name) != 0)
+				continue;
+			fprintf(f, "minewall_detections_total{detector=\"");
+			label_value(f, e->detector);
+			fprintf(f, "\",dialect=\"");
+			label_value(f, e->dialect);
+			fprintf(f, "\"} %" PRIu64 "\n", e->count);
+			listed = true;
+		}
+		if (!listed)
+			fprintf(f, "minewall_detections_total{detector=\"%s\",dialect=\"\"} 0\n",
+				detectors[i]->name);
+	}
+	family(f, "minewall_queue_enobufs_total", "counter",
+	       "Times the kernel could not deliver to minewalld (packets followed the fail mode).");
+	fprintf(f, "minewall_queue_enobufs_total %" PRIu64 "\n", st->queue.enobufs);
+	family(f, "minewall_queue_errors_total", "counter", "Malformed queue messages and failed sends.");
+	fprintf(f, "minewall_queue_errors_total %" PRIu64 "\n", st->queue.errors);
+	family(f, "minewall_flows", "gauge", "Flows in the flow table.");
+	fprintf(f, "minewall_flows %u\n", st->flows.active);
+	family(f, "minewall_flows_created_total", "counter", "Flows created.");
+	fprintf(f, "minewall_flows_created_total %" PRIu64 "\n", st->flows.created);
+	family(f, "minewall_flows_evicted_total", "counter", "Flows evicted to make room.");
+	fprintf(f, "minewall_flows_evicted_total %" PRIu64 "\n", st->flows.evicted);
+	family(f, "minewall_flow_table_capacity", "gauge", "Flows the table holds at most.");
+	fprintf(f, "minewall_flow_table_capacity %u\n", st->flow_capacity);
+	family(f, "minewall_learned_addresses_total", "counter", "Pool addresses learned from DNS answers.");
+	fprintf(f, "minewall_learned_addresses_total %" PRIu64 "\n", st->engine.learned);
+	family(f, "minewall_malformed_packets_total", "counter", "Packets whose headers failed to parse.");
+	fprintf(f, "minewall_malformed_packets_total %" PRIu64 "\n", st->engine.malformed);
+	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
+	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
+	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);
+}
+
+static void client_drop(struct metrics *m, unsigned int i)
+{
+	struct metrics_client *c = m->clients[i];
+
+	evloop_del(m->loop, c->fd);
+	close(c->fd);
+	free(c->out);
+	free(c);
+	m->clients[i] = NULL;
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	default: return "Bad Request";
+	}
+}
+
+/* Build the whole response; the client is closed once it is written. */
+static int client_respond(struct metrics *m, struct metrics_client *c, int status)
+{
+	char *body = NULL, *head = NULL;
+	size_t body_len = 0;
+	FILE *f = open_memstream(&body, &body_len);
+	int hl;
+
+	if (!f)
+		return -1;
+	if (status == 200) {
+		struct mwstats st = { 0 };
+
+		m->fn(m->arg, &st);
+		metrics_render(f, &st);
+	} else {
+		fprintf(f, "%d %s\n", status, status_text(status));
+	}
+	if (fclose(f) != 0) {
+		free(body);
+		return -1;
+	}
+	hl = asprintf(&head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		      "%sConnection: close\r\n\r\n", status, status_text(status),
+		      status == 200 ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain",
+		      body_len, status == 405 ? "Allow: GET\r\n" : "");
+	if (hl < 0 || !(c->out = malloc((size_t)hl + body_len))) {
+		free(body);
+		free(head);
+		return -1;
+	}
+	memcpy(c->out, head, (size_t)hl);
+	memcpy(c->out + hl, body, body_len);
+	c->out_len = (size_t)hl + body_len;
+	free(head);
+	free(body);
+	evloop_mod(m->loop, c->fd, true, true);
+	return 0;
+}
+
+static void on_client(struct evloop *loop, int fd, void *arg)
+{
+	struct metrics *m = arg;
+	struct metrics_client *c = NULL;
+	unsigned int i;
+
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		if (m->clients[i] && m->clients[i]->fd == fd && (c = m->clients[i]))
+			break;
+	if (!c)
+		return;
+	if (c->draining) {
+		unsigned int k;
+
+		/* Bounded per call: the idle deadline ends a peer that never stops. */
+		for (k = 0; k < 16; k++) {
+			ssize_t n = read(fd, c->in, sizeof(c->in));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			if (n <= 0)
+				break;
+		}
+		if (k == 16)
+			return;
+		client_drop(m, i);
+		return;
+	}
+	while (!c->out && c->in_len < sizeof(c->in)) {
+		ssize_t n = read(fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+		int status;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			client_drop(m, i);
+			return;
+		}
+		c->in_len += (size_t)n;
+		status = metrics_http_check(c->in, c->in_len);
+		if (status && client_respond(m, c, status) < 0) {
+			client_drop(m, i);
+			return;
+		}
+	}
+	while (c->out && c->out_off < c->out_len) {
+		ssize_t n = send(fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			client_drop(m, i);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	/* Closing with unread input would reset the connection and could destroy
+	 * the answer in flight: half-close, then read until the peer closes. */
+	if (c->out) {
+		shutdown(fd, SHUT_WR);
+		evloop_mod(m->loop, fd, true, false);
+		c->draining = true;
+		c->deadline_ms = metrics_now_ms() + 2000;
+		on_client(loop, fd, arg);
+	}
+}
+
+static void on_accept(struct evloop *loop, int lfd, void *arg)
+{
+	struct metrics *m = arg;
+
+	for (;;) {
+		struct metrics_client *c;
+		unsigned int i;
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warnx_rl(&m->rl, "metrics: accept: %s", strerror(errno));
+			return;
+		}
+		for (i = 0; i < METRICS_MAX_CLIENTS && m->clients[i]; i++)
+			;
+		c = i < METRICS_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+		if (!c || evloop_add(loop, fd, on_client, m) < 0) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->deadline_ms = metrics_now_ms() + METRICS_IDLE_MS;
+		m->clients[i] = c;
+	}
+}
+
+static void on_timer(struct evloop *loop, int fd, void *arg)
+{
+	struct metrics *m = arg;
+	uint64_t exp, now = metrics_now_ms();
+	unsigned int i;
+
+	if (read(fd, &exp, sizeof(exp)) < 0)
+		return;
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		if (m->clients[i] && now > m->clients[i]->deadline_ms)
+			client_drop(m, i);
+}
+
+struct metrics *metrics_open(struct evloop *loop, const char *listen_on, mwstats_fn fn, void *arg)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	struct sockaddr_storage ss;
+	struct metrics *m;
+	socklen_t len;
+	int one = 1;
+
+	if (metrics_listen_parse(listen_on, &ss, &len) < 0) {
+		log_warnx("metrics.listen \"%s\": not addr:port", listen_on);
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->loop = loop;
+	m->fn = fn;
+	m->arg = arg;
+	m->timerfd = -1;
+	m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->fd < 0)
+		goto err;
+	setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(m->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(m->fd, (struct sockaddr *)&ss, len) < 0 || listen(m->fd, 16) < 0)
+		goto err;
+	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->timerfd < 0 || timerfd_settime(m->timerfd, 0, &its, NULL) < 0 ||
+	    evloop_add(loop, m->fd, on_accept, m) < 0)
+		goto err;
+	if (evloop_add(loop, m->timerfd, on_timer, m) < 0) {
+		evloop_del(loop, m->fd);
+		goto err;
+	}
+	log_info("metrics on http://%s/metrics", listen_on);
+	return m;
+err:
+	log_warn("metrics.listen %s", listen_on);
+	if (m->fd >= 0)
+		close(m->fd);
+	if (m->timerfd >= 0)
+		close(m->timerfd);
+	free(m);
+	return NULL;
+}
+
+void metrics_close(struct metrics *m)
+{
+	unsigned int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		if (m->clients[i])
+			client_drop(m, i);
+	evloop_del(m->loop, m->fd);
+	evloop_del(m->loop, m->timerfd);
+	close(m->fd);
+	close(m->timerfd);
+	free(m);
+}
