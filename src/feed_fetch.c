@@ -296,6 +296,10 @@ void feed_fetch_job_clear(struct feed_fetch_job *job)
 	memset(&job->sig, 0, sizeof(job->sig));
 	memset(&job->keys, 0, sizeof(job->keys));
 	memset(&job->keys_sig, 0, sizeof(job->keys_sig));
+	/* Nothing fetched yet is not "ok". */
+	job->body.status = job->sig.status = job->keys.status = job->keys_sig.status = FETCH_ERROR;
+	snprintf(job->body.reason, sizeof(job->body.reason), "not fetched");
+	snprintf(job->sig.reason, sizeof(job->sig.reason), "not fetched");
 }
 
 struct feed_fetcher {
