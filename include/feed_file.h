@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* Replace dir/name with data: a reader sees the old file or the new one, and
- * after a crash the rename is durable. 0 or -1 (errno set). */
+ * after a crash the rename is durable. name has no '/'. 0 or -1 (errno set). */
 int feed_file_write(const char *dir, const char *name, const void *data, size_t len);
 /* Read dir/name (dir may be NULL: name is a path) into a malloc'd,
  * NUL-terminated buffer of at most max bytes. 0, or -1 (errno ENOENT when

@@ -30,6 +30,10 @@ int feed_file_write(const char *dir, const char *name, const void *data, size_t 
 	const uint8_t *p = data;
 	int fd = -1, dfd = -1, ret = -1, saved;
 
+	if (!dir || strchr(name, '/')) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (join(path, sizeof(path), dir, name) < 0 ||
 	    join(tmp, sizeof(tmp), dir, ".tmp.") < 0 ||
 	    strlen(tmp) + strlen(name) + 1 > sizeof(tmp)) {
