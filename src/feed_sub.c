@@ -519,7 +519,8 @@ static void sub_load(struct feed_subs *s, struct feed_sub *sub, time_t now)
 	}
 	if (d)
 		closedir(d);
-	qsort(serials, n, sizeof(*serials), delta_serial_cmp);
+	if (n)
+		qsort(serials, n, sizeof(*serials), delta_serial_cmp);
 	for (i = 0; i < n; i++) {
 		if (serials[i] <= chain.serial)
 			continue;
