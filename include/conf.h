@@ -29,6 +29,23 @@ int conf_detector_index(const char *name);
 #define CONF_MAX_QUEUES 16
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/minewall/minewalld.sock"
 
+/* feeds = ( { ... } ): one subscription to a signed feed. */
+#define CONF_MAX_FEEDS 16
+#define CONF_MAX_PUBKEYS 4
+enum conf_feed_action { FEED_ACT_BLOCK = 0, FEED_ACT_THROTTLE, FEED_ACT_ALERT };
+
+struct conf_feed {
+	char *name;			/* [A-Za-z0-9._-]{1,63}, also the file names in state_dir */
+	char *url;			/* https://, http:// or file:// */
+	char *pubkeys[CONF_MAX_PUBKEYS];	/* minisign public keys (base64 line) */
+	unsigned int n_pubkeys;
+	uint32_t interval;		/* seconds between fetches */
+	int action;			/* enum conf_feed_action */
+	uint32_t max_size;		/* bytes of the feed file */
+	uint32_t max_entries;
+	char *provider;			/* required provider id; NULL = the feed's name */
+};
+
 struct mw_conf {
 	char *path;			/* file it came from */
 
@@ -75,6 +92,22 @@ struct mw_conf {
 
 	/* metrics { } */
 	char *metrics_listen;		/* "addr:port" of the Prometheus endpoint, or NULL (off) */
+	/* feeds = ( ) */
+	struct conf_feed feeds[CONF_MAX_FEEDS];
+	unsigned int n_feeds;
+	/* feed { } */
+	char *feed_state_dir;
+	uint32_t feed_corroborate;	/* 0 = off; else providers needed for "block" */
+	uint32_t feed_min_prefix4, feed_min_prefix6;
+	uint32_t feed_ttl_min, feed_ttl_max;
+	uint32_t feed_skew;
+	uint32_t feed_connect_timeout, feed_timeout;	/* seconds */
+	/* feed { publish { } } */
+	char *publish_dir;		/* NULL = publishing off */
+	char *publish_secret_key;	/* NULL = publishing off */
+	char *publish_provider;
+	uint32_t publish_interval;
+	uint32_t publish_validity;	/* seconds a published feed stays valid */
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

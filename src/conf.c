@@ -14,11 +14,15 @@
 #include "conf.h"
 #include "log.h"
 #include "metrics.h"
+#include "minisign.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
 #define BLOCKLIST_DIR SYSCONFDIR "/minewall/blocklists/"
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
 
 /* A config file is a few kilobytes; refuse anything absurd before libconfig sees it. */
 #define CONF_MAX_FILE (4u << 20)
@@ -31,10 +35,11 @@ enum item_type {
 	IT_FLAGS,	/* list of names[], each sets the bool at flag_off[i] */
 	IT_LIST,	/* list of strings checked by kind, stored in char *[CONF_MAX_LIST] */
 	IT_PATH,	/* one file path, relative to the config file's directory */
-	IT_STRING,	/* one string checked by str_check; "" stores NULL */
+	IT_STRING,	/* one string checked by str_check or by kind; "" stores NULL unless required */
+	IT_GROUPS,	/* list of groups, each walked with children[] into elem_size records */
 };
 
-enum list_kind { LK_IFNAME, LK_PATH };
+enum list_kind { LK_IFNAME, LK_PATH, LK_NAME, LK_URL, LK_PUBKEY };
 
 struct ctx;
 
@@ -58,6 +63,7 @@ struct item {
 	void (*relate)(struct ctx *x, const config_setting_t *g);
 	bool hex;			/* print values in hex */
 	bool octal;			/* IT_UINT: the decimal digits written are octal (modes) */
+	size_t elem_size;		/* IT_GROUPS: bytes of one record; count at count_off */
 };
 
 #define FIELD(f) .off = offsetof(struct mw_conf, f), .size = sizeof(((struct mw_conf *)0)->f)
@@ -69,6 +75,10 @@ struct item {
 	.max = CONF_MAX_LIST, .dflt_str = d, FIELD(f), .count_off = offsetof(struct mw_conf, n_##f) }
 #define PATH(n, f, ...) { .name = n, .type = IT_PATH, FIELD(f), __VA_ARGS__ }
 #define STRING(n, f, chk, d) { .name = n, .type = IT_STRING, .str_check = chk, .dflt_str = d, FIELD(f) }
+/* Members of a group list record: offsets into struct conf_feed, not struct mw_conf. */
+#define FFIELD(f) .off = offsetof(struct conf_feed, f), .size = sizeof(((struct conf_feed *)0)->f)
+#define FUINT(n, f, lo, hi, d) { .name = n, .type = IT_UINT, .min = lo, .max = hi, .dflt = d, FFIELD(f) }
+#define FSTRING(n, f, k, req) { .name = n, .type = IT_STRING, .kind = k, .min = req, FFIELD(f) }
 #define GROUP(n, c, ...) { .name = n, .type = IT_GROUP, .children = c, __VA_ARGS__ }
 #define ACTION(n, det, d) ENUM(n, action[det], action_names, d)
 
@@ -89,6 +99,8 @@ static const char *check_group_name(const char *s);
 static const char *check_listen(const char *s);
 static void relate_queue(struct ctx *x, const config_setting_t *g);
 static void relate_flows(struct ctx *x, const config_setting_t *g);
+static void relate_feeds(struct ctx *x, const config_setting_t *g);
+static void relate_feed(struct ctx *x, const config_setting_t *g);
 
 static const struct item queue_items[] = {
 	UINT("num", queue_num, 0, 65535, 0),
@@ -163,6 +175,48 @@ static const struct item metrics_items[] = {
 	{ 0 }
 };
 
+static const char *const feed_action_names[] = { "block", "throttle", "alert", NULL };
+_Static_assert(FEED_ACT_BLOCK == 0 && FEED_ACT_THROTTLE == 1 && FEED_ACT_ALERT == 2,
+	       "feed_action_names order");
+
+static const struct item feed_sub_items[] = {
+	FSTRING("name", name, LK_NAME, 1),
+	FSTRING("url", url, LK_URL, 1),
+	{ .name = "pubkeys", .type = IT_LIST, .kind = LK_PUBKEY, .min = 1, .max = CONF_MAX_PUBKEYS,
+	  FFIELD(pubkeys), .count_off = offsetof(struct conf_feed, n_pubkeys) },
+	FUINT("interval", interval, 30, 86400, 300),
+	{ .name = "action", .type = IT_ENUM, .names = feed_action_names, .dflt = FEED_ACT_BLOCK,
+	  FFIELD(action) },
+	FUINT("max_size", max_size, 1024, 1u << 30, 16u << 20),
+	FUINT("max_entries", max_entries, 1, 10000000, 1000000),
+	FSTRING("provider", provider, LK_NAME, 0),
+	{ 0 }
+};
+
+static const struct item publish_items[] = {
+	PATH("dir", publish_dir),
+	PATH("secret_key", publish_secret_key),
+	{ .name = "provider", .type = IT_STRING, .kind = LK_NAME, FIELD(publish_provider) },
+	UINT("interval", publish_interval, 30, 86400, 300),
+	UINT("validity", publish_validity, 300, 7 * 86400, 86400),
+	{ 0 }
+};
+
+static const struct item feed_items[] = {
+	{ .name = "state_dir", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/feeds",
+	  FIELD(feed_state_dir) },
+	UINT("corroborate", feed_corroborate, 0, CONF_MAX_FEEDS, 0),
+	UINT("min_prefix4", feed_min_prefix4, 0, 32, 8),
+	UINT("min_prefix6", feed_min_prefix6, 0, 128, 32),
+	UINT("ttl_min", feed_ttl_min, 1, 86400, 60),
+	UINT("ttl_max", feed_ttl_max, 60, 365 * 86400, 604800),
+	UINT("skew", feed_skew, 0, 86400, 300),
+	UINT("connect_timeout", feed_connect_timeout, 1, 300, 10),
+	UINT("timeout", feed_timeout, 1, 3600, 60),
+	GROUP("publish", publish_items),
+	{ 0 }
+};
+
 static const struct item root_items[] = {
 	GROUP("queue", queue_items, .relate = relate_queue),
 	GROUP("protect", protect_items),
@@ -171,6 +225,10 @@ static const struct item root_items[] = {
 	GROUP("log", log_items),
 	GROUP("control", control_items),
 	GROUP("metrics", metrics_items),
+	{ .name = "feeds", .type = IT_GROUPS, .children = feed_sub_items, .max = CONF_MAX_FEEDS,
+	  .elem_size = sizeof(struct conf_feed), FIELD(feeds),
+	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = relate_feeds },
+	GROUP("feed", feed_items, .relate = relate_feed),
 	{ 0 }
 };
 
@@ -200,6 +258,7 @@ struct conf_err {
 
 struct ctx {
 	struct mw_conf *c;
+	void *base;			/* record fields are relative to: c, or a feeds[] element */
 	const char *path;		/* the main file, named in messages when libconfig has none */
 	const char *basedir;		/* relative paths are resolved against it */
 	struct conf_err *errs;
@@ -211,7 +270,7 @@ struct ctx {
 
 static void *field(struct ctx *x, size_t off)
 {
-	return (char *)x->c + off;
+	return (char *)(x->base ? x->base : x->c) + off;
 }
 
 static const char *setting_file(const struct ctx *x, const config_setting_t *s)
@@ -497,6 +556,9 @@ static void store_uint(void *p, size_t size, unsigned long long v)
 	case sizeof(uint32_t):
 		*(uint32_t *)p = (uint32_t)v;
 		break;
+	case sizeof(uint64_t):
+		*(uint64_t *)p = (uint64_t)v;
+		break;
 	}
 }
 
@@ -528,6 +590,93 @@ static void relate_flows(struct ctx *x, const config_setting_t *g)
 		s = member(g, "max");
 	SERR(x, s, "'flows.buffers' (%u) must be at most 'flows.max' (%u)",
 	     x->c->max_buffers, x->c->max_flows);
+}
+
+/* Feed names become file names in state_dir: two feeds may not share one. */
+static void relate_feeds(struct ctx *x, const config_setting_t *g)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < x->c->n_feeds; i++)
+		for (j = 0; j < i; j++)
+			if (x->c->feeds[i].name && x->c->feeds[j].name &&
+			    strcmp(x->c->feeds[i].name, x->c->feeds[j].name) == 0)
+				SERR(x, config_setting_get_elem(g, i),
+				     "'feeds': name \"%s\" is used twice", x->c->feeds[i].name);
+}
+
+static void relate_feed(struct ctx *x, const config_setting_t *g)
+{
+	const config_setting_t *s = member(g, "ttl_max");
+
+	if (x->c->feed_ttl_min > x->c->feed_ttl_max)
+		SERR(x, s ? s : member(g, "ttl_min"),
+		     "'feed.ttl_min' (%u) must be at most 'feed.ttl_max' (%u)",
+		     x->c->feed_ttl_min, x->c->feed_ttl_max);
+	if (!x->c->publish_secret_key != !x->c->publish_dir)
+		SERR(x, member(g, "publish"),
+		     "'feed.publish' needs both 'dir' and 'secret_key' (or neither)");
+}
+
+static bool name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > 63)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      is_digit(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	return s[0] != '.';
+}
+
+static bool url_ok(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0 &&
+	    strncmp(s, "file:///", 8) != 0)
+		return false;
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return false;
+	return i < 2048;
+}
+
+/* One string setting checked by kind; NULL (with an error added) when it fails. */
+static char *string_checked(struct ctx *x, const config_setting_t *s, enum list_kind kind,
+			    const char *fq, const char *v)
+{
+	char err[128];
+	struct minisign_pubkey pk;
+	char *r = NULL;
+
+	switch (kind) {
+	case LK_NAME:
+		if (!name_ok(v))
+			SERR(x, s, "'%s': \"%.64s\" is not a name "
+			     "(1..63 characters of A-Z a-z 0-9 . _ -, not starting with .)", fq, v);
+		else if (!(r = strdup(v)))
+			x->oom = true;
+		break;
+	case LK_URL:
+		if (!url_ok(v))
+			SERR(x, s, "'%s': \"%.64s\" is not an https://, http:// or file:/// URL",
+			     fq, v);
+		else if (!(r = strdup(v)))
+			x->oom = true;
+		break;
+	case LK_PUBKEY:
+		if (minisign_pubkey_parse(v, strlen(v), &pk, err, sizeof(err)) < 0)
+			SERR(x, s, "'%s': not a minisign public key: %s", fq, err);
+		else if (!(r = strdup(v)))
+			x->oom = true;
+		break;
+	default:
+		break;
+	}
+	return r;
 }
 
 static int name_index(const char *const *names, const char *s)
@@ -638,6 +787,8 @@ static unsigned int walk_list(struct ctx *x, const config_setting_t *s, const st
 				     "(1..15 characters of A-Z a-z 0-9 _ . : -)", fq, v);
 			else if (!(out[i] = strdup(v)))
 				x->oom = true;
+		} else if (it->kind != LK_PATH) {
+			out[i] = string_checked(x, e, it->kind, fq, v);
 		} else {
 			if (!v[0])
 				SERR(x, e, "'%s' item %u must not be empty", fq, i + 1);
@@ -651,6 +802,46 @@ static unsigned int walk_list(struct ctx *x, const config_setting_t *s, const st
 static void apply_default(struct ctx *x, const struct item *it);
 static void walk_group(struct ctx *x, const config_setting_t *g, const struct item *grp,
 		       const char *prefix);
+
+static void walk_groups(struct ctx *x, const config_setting_t *s, const struct item *it,
+			const char *fq)
+{
+	struct item elem = *it;
+	unsigned int i, n;
+	void *saved = x->base;
+
+	elem.relate = NULL;	/* it relates the records to each other, not one record's members */
+
+	if (!config_setting_is_list(s) && !(config_setting_is_array(s) &&
+					    config_setting_length(s) == 0)) {
+		SERR(x, s, "'%s' must be a list of groups ( { ... }, ... )", fq);
+		return;
+	}
+	n = (unsigned int)config_setting_length(s);
+	if (n > it->max) {
+		SERR(x, s, "'%s' must list at most %lld items (got %u)", fq, it->max, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		char efq[160];
+
+		snprintf(efq, sizeof(efq), "%s[%u]", fq, i);
+		if (!config_setting_is_group(e)) {
+			SERR(x, e, "'%s' must be a group { ... }", efq);
+			continue;
+		}
+		/* Records are stored as they pass, so conf_free finds them even on error. */
+		*(unsigned int *)((char *)x->c + it->count_off) = i + 1;
+		x->base = (char *)x->c + it->off + i * it->elem_size;
+		walk_group(x, e, &elem, efq);
+		x->base = saved;
+	}
+	/* Unlike a group's relations, these hold between records and are checked even when
+	 * another record has an error: a missing name is simply skipped. */
+	if (it->relate)
+		it->relate(x, s);
+}
 
 static void walk_uint(struct ctx *x, const config_setting_t *s, const struct item *it,
 		      const char *fq)
@@ -777,12 +968,17 @@ static void walk_item(struct ctx *x, const config_setting_t *s, const struct ite
 
 		if (!(v = config_setting_get_string(s)))
 			SERR(x, s, "'%s' must be a string", fq);
-		else if ((why = it->str_check(v)))
+		else if (it->str_check && (why = it->str_check(v)))
 			SERR(x, s, "'%s' %s (got \"%.64s\")", fq, why, v);
-		else if (v[0] && !(*(char **)field(x, it->off) = strdup(v)))
+		else if (it->str_check && v[0] && !(*(char **)field(x, it->off) = strdup(v)))
 			x->oom = true;
+		else if (!it->str_check && (v[0] || it->min))
+			*(char **)field(x, it->off) = string_checked(x, s, it->kind, fq, v);
 		break;
 	}
+	case IT_GROUPS:
+		walk_groups(x, s, it, fq);
+		break;
 	}
 }
 
@@ -822,6 +1018,8 @@ static void apply_default(struct ctx *x, const struct item *it)
 		if (it->dflt_str && it->dflt_str[0] &&
 		    !(*(char **)field(x, it->off) = strdup(it->dflt_str)))
 			x->oom = true;
+		break;
+	case IT_GROUPS:
 		break;
 	}
 }
@@ -867,30 +1065,40 @@ static void walk_group(struct ctx *x, const config_setting_t *g, const struct it
 		snprintf(fq, sizeof(fq), "%s%s%s", prefix ? prefix : "", prefix ? "." : "", name);
 		walk_item(x, s, &items[k], fq);
 	}
-	for (k = 0, it = items; it->name; k++, it++)
-		if (!(seen & (1ul << k)))
+	for (k = 0, it = items; it->name; k++, it++) {
+		if (seen & (1ul << k))
+			continue;
+		if (g && it->min > 0 && !it->dflt_str &&
+		    (it->type == IT_STRING || it->type == IT_LIST))
+			SERR(x, g, "'%s%s%s' is required", prefix ? prefix : "", prefix ? "." : "",
+			     it->name);
+		else
 			apply_default(x, it);
+	}
 	/* Relations between members only mean something once each member is valid; an absent
 	 * group holds only defaults, which agree. */
 	if (g && grp->relate && x->n_errs == errs)
 		grp->relate(x, g);
 }
 
-static void free_items(struct mw_conf *c, const struct item *items)
+static void free_items(void *base, const struct item *items)
 {
 	const struct item *it;
 	unsigned int i;
 
 	for (it = items; it->name; it++) {
 		if (it->type == IT_GROUP) {
-			free_items(c, it->children);
+			free_items(base, it->children);
+		} else if (it->type == IT_GROUPS) {
+			for (i = 0; i < it->max; i++)
+				free_items((char *)base + it->off + i * it->elem_size, it->children);
 		} else if (it->type == IT_LIST) {
-			char **l = (char **)((char *)c + it->off);
+			char **l = (char **)((char *)base + it->off);
 
-			for (i = 0; i < CONF_MAX_LIST; i++)
+			for (i = 0; i < it->max; i++)
 				free(l[i]);
 		} else if (it->type == IT_PATH || it->type == IT_STRING) {
-			free(*(char **)((char *)c + it->off));
+			free(*(char **)((char *)base + it->off));
 		}
 	}
 }
