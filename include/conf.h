@@ -108,6 +108,28 @@ struct mw_conf {
 	char *publish_provider;
 	uint32_t publish_interval;
 	uint32_t publish_validity;	/* seconds a published feed stays valid */
+
+	/* enforce { } : what happens in the kernel after a detection */
+	uint32_t block_timeout;		/* seconds a detected pool endpoint stays blocked (0: no block) */
+	bool block_by_endpoint;		/* block_by = "endpoint" (address:port), else "address" */
+	uint32_t dns_ttl_min, dns_ttl_max;	/* learned pool addresses: TTL clamped to this */
+	uint32_t enf_verdict[4];	/* enforce.verdict { detect; dns; list; feed; }: 0 drop, 1 reject */
+	uint32_t esc_window;		/* escalation: detections counted over this many seconds */
+	uint32_t esc_throttle_after;	/* detections in the window to throttle a host (0: never) */
+	uint32_t esc_quarantine_after;	/* ... to quarantine it (0: never) */
+	uint32_t esc_throttle_timeout;	/* seconds (0: until released) */
+	uint32_t esc_quarantine_timeout;
+	uint32_t throttle_rate;		/* bytes/s of a throttled host's egress */
+	uint32_t throttle_burst;	/* bytes (0: one second's worth) */
+	uint32_t throttle_conns;	/* new connections/s of a throttled host */
+	uint32_t pool_port_conns;	/* new connections/s per host to pool ports (0: off) */
+	uint32_t queue_rate;		/* packets/s into the queue (0: no cap) */
+	char *allow[CONF_MAX_LIST];	/* never blocked: addresses, CIDRs, domains */
+	unsigned int n_allow;
+	char *quarantine_allow[CONF_MAX_LIST];	/* what a quarantined host may reach */
+	unsigned int n_quarantine_allow;
+	char *state_file;		/* dynamic blocks and tiers, kept across restarts */
+	uint32_t max_hosts;		/* internal hosts tracked for escalation */
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

@@ -12,6 +12,7 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "ep_table.h"
 #include "log.h"
 #include "metrics.h"
 #include "minisign.h"
@@ -39,7 +40,7 @@ enum item_type {
 	IT_GROUPS,	/* list of groups, each walked with children[] into elem_size records */
 };
 
-enum list_kind { LK_IFNAME, LK_PATH, LK_NAME, LK_URL, LK_PUBKEY };
+enum list_kind { LK_IFNAME, LK_PATH, LK_NAME, LK_URL, LK_PUBKEY, LK_ALLOW };
 
 struct ctx;
 
@@ -101,6 +102,8 @@ static void relate_queue(struct ctx *x, const config_setting_t *g);
 static void relate_flows(struct ctx *x, const config_setting_t *g);
 static void relate_feeds(struct ctx *x, const config_setting_t *g);
 static void relate_feed(struct ctx *x, const config_setting_t *g);
+static void relate_escalation(struct ctx *x, const config_setting_t *g);
+static void relate_enforce(struct ctx *x, const config_setting_t *g);
 
 static const struct item queue_items[] = {
 	UINT("num", queue_num, 0, 65535, 0),
@@ -217,6 +220,46 @@ static const struct item feed_items[] = {
 	{ 0 }
 };
 
+static const char *const verdict_names[] = { "drop", "reject", NULL };
+static const char *const block_by_names[] = { "address", "endpoint", NULL };
+
+static const struct item enf_verdict_items[] = {
+	ENUM("detect", enf_verdict[0], verdict_names, 1),
+	ENUM("dns", enf_verdict[1], verdict_names, 1),
+	ENUM("list", enf_verdict[2], verdict_names, 1),
+	ENUM("feed", enf_verdict[3], verdict_names, 0),
+	{ 0 }
+};
+
+static const struct item escalation_items[] = {
+	UINT("window", esc_window, 10, 86400, 600),
+	UINT("throttle_after", esc_throttle_after, 0, 1000, 3),
+	UINT("quarantine_after", esc_quarantine_after, 0, 1000, 10),
+	UINT("throttle_timeout", esc_throttle_timeout, 0, 31536000, 3600),
+	UINT("quarantine_timeout", esc_quarantine_timeout, 0, 31536000, 86400),
+	{ 0 }
+};
+
+static const struct item enforce_items[] = {
+	UINT("block_timeout", block_timeout, 0, 31536000, 3600),
+	ENUM("block_by", block_by_endpoint, block_by_names, 0),
+	UINT("dns_ttl_min", dns_ttl_min, 1, 86400, 600),
+	UINT("dns_ttl_max", dns_ttl_max, 60, 31536000, 86400),
+	GROUP("verdict", enf_verdict_items),
+	GROUP("escalation", escalation_items, .relate = relate_escalation),
+	UINT("throttle_rate", throttle_rate, 1024, 1u << 30, 131072),
+	UINT("throttle_burst", throttle_burst, 0, 1u << 30, 0),
+	UINT("throttle_conns", throttle_conns, 1, 100000, 5),
+	UINT("pool_port_conns", pool_port_conns, 0, 100000, 0),
+	UINT("queue_rate", queue_rate, 0, 10000000, 0),
+	LIST("allow", allow, LK_ALLOW, 0, NULL),
+	LIST("quarantine_allow", quarantine_allow, LK_ALLOW, 0, NULL),
+	{ .name = "state_file", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/state",
+	  FIELD(state_file) },
+	UINT("max_hosts", max_hosts, 64, 16777216, 65536),
+	{ 0 }
+};
+
 static const struct item root_items[] = {
 	GROUP("queue", queue_items, .relate = relate_queue),
 	GROUP("protect", protect_items),
@@ -229,6 +272,7 @@ static const struct item root_items[] = {
 	  .elem_size = sizeof(struct conf_feed), FIELD(feeds),
 	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = relate_feeds },
 	GROUP("feed", feed_items, .relate = relate_feed),
+	GROUP("enforce", enforce_items, .relate = relate_enforce),
 	{ 0 }
 };
 
@@ -618,6 +662,53 @@ static void relate_feed(struct ctx *x, const config_setting_t *g)
 		     "'feed.publish' needs both 'dir' and 'secret_key' (or neither)");
 }
 
+static void relate_escalation(struct ctx *x, const config_setting_t *g)
+{
+	if (x->c->esc_throttle_after && x->c->esc_quarantine_after &&
+	    x->c->esc_quarantine_after <= x->c->esc_throttle_after)
+		SERR(x, member(g, "quarantine_after") ? member(g, "quarantine_after") : g,
+		     "'enforce.escalation.quarantine_after' (%u) must be greater than "
+		     "'throttle_after' (%u)", x->c->esc_quarantine_after, x->c->esc_throttle_after);
+}
+
+static void relate_enforce(struct ctx *x, const config_setting_t *g)
+{
+	if (x->c->dns_ttl_min > x->c->dns_ttl_max)
+		SERR(x, member(g, "dns_ttl_max") ? member(g, "dns_ttl_max") : g,
+		     "'enforce.dns_ttl_min' (%u) must be at most 'enforce.dns_ttl_max' (%u)",
+		     x->c->dns_ttl_min, x->c->dns_ttl_max);
+}
+
+/* An allowlist item: an address or prefix (no port), or a domain name. */
+static bool allow_ok(const char *s)
+{
+	struct ep_entry e;
+	char err[64];
+	size_t i, label = 0, n = strlen(s);
+	bool dot = false;
+
+	if (ep_parse(s, &e, err, sizeof(err)) == 0)
+		return e.port == 0;
+	if (n < 3 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			dot = true;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-'))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return dot;
+}
+
 static bool name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
@@ -663,6 +754,13 @@ static char *string_checked(struct ctx *x, const config_setting_t *s, enum list_
 	case LK_URL:
 		if (!url_ok(v))
 			SERR(x, s, "'%s': \"%.64s\" is not an https://, http:// or file:/// URL",
+			     fq, v);
+		else if (!(r = strdup(v)))
+			x->oom = true;
+		break;
+	case LK_ALLOW:
+		if (!allow_ok(v))
+			SERR(x, s, "'%s': \"%.64s\" is not an address, prefix (no port) or domain name",
 			     fq, v);
 		else if (!(r = strdup(v)))
 			x->oom = true;
