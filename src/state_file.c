@@ -19,7 +19,8 @@
  *	SOURCE is "detect" or "dns" (lists and feeds are rebuilt from their
  *	files, so they are never kept here). EP is written as ep_parse() reads
  *	it: "a.b.c.d", "a.b.c.d/nn", "a.b.c.d:port", "v6", "v6/nn",
- *	"[v6]:port". WHICH is "allow" or "qallow", and its EP has no port. TIER
+ *	"[v6]:port" (a port goes with a whole address only). WHICH is "allow"
+ *	or "qallow", and its EP has no port. TIER
  *	is "watch", "throttle" or "quarantine". Times are wall-clock
  *	milliseconds since the epoch (at most year 9999); 0 means never.
  *	DETECTIONS fits 32 bits. REASON is the rest of the line: at most 63
@@ -341,6 +342,12 @@ static int item_parse(char *s, struct state_item *it, char *err, size_t errsize)
 			it->source = (enum enforce_source)v;
 			if (ep_field("block", tok[2], &it->ep, err, errsize) < 0)
 				return -1;
+			/* ep_parse takes "a/nn:port"; no block set holds one. */
+			if (enforce_entry_kind(&it->ep) < 0) {
+				snprintf(err, errsize, "block: \"%s\" has both a prefix and a port",
+					 tok[2]);
+				return -1;
+			}
 		} else {
 			it->kind = STATE_ALLOW;
 			if (strcmp(tok[1], "allow") == 0)

@@ -28,7 +28,7 @@ static const char valid[] =
 	"block dns 203.0.113.0/24 0\n"
 	"block detect [2001:db8::1]:4444 0 sv2 handshake\n"
 	"block dns 2001:db8::/32 0 pool.example\n"
-	"block detect 198.51.100.0/24:80 0\n"
+	"block detect 198.51.100.0:80 0\n"
 	"tier 10.0.0.5 throttle 3 1700000000000 1700000600000 1700000000000\n"
 	"tier 2001:db8::5 quarantine 7 1700000000000 0 1700000001000\n"
 	"allow allow 192.0.2.1 0 admin\n"
@@ -265,6 +265,8 @@ static const struct bad bads[] = {
 	{ "minewall-state 1\nblock detect 1.2.3.256 0\nend 1\n", "2: block: invalid IPv4 address \"1.2.3.256\"" },
 	{ "minewall-state 1\nblock detect 1.2.3.4/24 0\nend 1\n",
 	  "2: block: address \"1.2.3.4\" has bits set beyond /24" },
+	{ "minewall-state 1\nblock detect [2001:db8::/32]:80 0\nend 1\n",
+	  "2: block: \"[2001:db8::/32]:80\" has both a prefix and a port" },
 	{ "minewall-state 1\nblock detect 1.2.3.4 -1\nend 1\n", "2: invalid expires_ms \"-1\"" },
 	{ "minewall-state 1\nblock detect 1.2.3.4 253402300800000\nend 1\n",
 	  "2: invalid expires_ms \"253402300800000\"" },
