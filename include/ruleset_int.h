@@ -63,6 +63,7 @@ void m_l4proto(struct build *bd, uint8_t proto);
 void m_nfproto(struct build *bd, uint8_t proto);
 void m_ct_direction(struct build *bd, uint8_t dir);
 void m_ct_state_new(struct build *bd);
+void m_tcp_rst(struct build *bd);
 void m_mark(struct build *bd, bool conntrack, uint32_t value);
 void s_ct_mark(struct build *bd, uint32_t value);
 void s_reject(struct build *bd, bool tcp_reset);

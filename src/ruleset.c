@@ -321,6 +321,15 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	x_verdict(bd, NF_DROP, NULL);
 	rule_end(bd);
 
+	/* Resets carry nothing to judge. The ones the block rules send for a
+	 * forwarded flow leave through this host's output hook with a fresh,
+	 * unmarked conntrack: queued there, they never came back and the miner
+	 * timed out instead of being refused. */
+	rule_begin(bd, h->inspect);
+	m_tcp_rst(bd);
+	x_verdict(bd, NF_ACCEPT, NULL);
+	rule_end(bd);
+
 	rules_queue_cap(bd, h->inspect);
 
 	/* One rule per protocol rather than an anonymous set: nothing to keep

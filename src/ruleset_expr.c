@@ -322,3 +322,22 @@ void m_ct_state_new(struct build *bd)
 	x_bitwise(bd, NF_CT_STATE_BIT(IP_CT_NEW), 0);
 	x_cmp(bd, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
+
+/* tcp flags & rst != 0 (on TCP only). */
+void m_tcp_rst(struct build *bd)
+{
+	static const uint8_t rst = 0x04, zero = 0;
+	struct nftnl_expr *e;
+
+	m_l4proto(bd, IPPROTO_TCP);
+	x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e = expr_add(bd, "bitwise");
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &rst, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	x_cmp(bd, NFT_CMP_NEQ, &zero, 1);
+}
