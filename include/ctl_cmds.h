@@ -24,6 +24,8 @@ struct ctl_cmds *ctl_cmds_new(struct ctl_server *server, const struct ctl_cmds_h
 void ctl_cmds_free(struct ctl_cmds *cc);
 /* Every engine event: keep it, count it, stream it to followers. */
 void ctl_cmds_event(struct ctl_cmds *cc, const struct mw_event *ev);
+/* A preformatted event (tier change, admin action) for the ring and followers. */
+void ctl_cmds_event_line(struct ctl_cmds *cc, const char *text, const char *json);
 const struct mwstats_tally *ctl_cmds_tally(const struct ctl_cmds *cc);
 
 #endif

@@ -34,6 +34,7 @@ struct det_learned {
 struct det_finding {
 	char dialect[32];	/* e.g. "bitcoin", "ethproxy", "ethereumstratum", "cryptonote", "" if none */
 	char detail[160];	/* evidence in words: method, SNI, domain, target */
+	char name[254];		/* the domain it concerns (SNI, DNS name, CONNECT host), or "" */
 	bool confirmed;		/* the server's reply confirmed it */
 	unsigned int n_learned;
 	struct det_learned learned[DET_MAX_LEARNED];

@@ -35,6 +35,12 @@ struct engine_stats {
 struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *lists,
 			  engine_event_cb on_event, void *arg);
 void engine_free(struct engine *e);
+struct domain_set;
+struct ep_table;
+/* Destinations (addresses/prefixes, domains) a detection never blocks: it is
+ * reported as an alert saying so. Either may be NULL. Kept by pointer. */
+void engine_set_allow(struct engine *e, const struct ep_table *allow,
+		      const struct domain_set *allow_names);
 /* Offline observation: after a blocking match keep asking the other detectors
  * (within the flow's budget), so a capture reports every detector that fires. */
 void engine_set_observe(struct engine *e, bool observe);
@@ -46,6 +52,10 @@ void engine_reconfigure(struct engine *e, const struct mw_conf *c, const struct 
 void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t mark,
 		   uint64_t now_ms, const struct timeval *ts, struct queue_verdict *v);
 
+/* Called with every address a detector teaches (DNS answers for pool names,
+ * pool SNI), also on later matches of a flow already reported. */
+typedef void (*engine_learn_cb)(void *arg, const struct det_learned *l, unsigned int n);
+void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg);
 /* Offline look-ahead: every address `from` learned (DNS answers, pool SNI)
  * counts as learned from the start, without expiry. */
 void engine_preload_learned(struct engine *e, const struct engine *from);

@@ -35,6 +35,10 @@ size_t ep_table_count(const struct ep_table *t);
 size_t ep_table_memory(const struct ep_table *t);
 void ep_table_foreach(const struct ep_table *t, int (*cb)(const struct ep_entry *e, void *arg), void *arg);
 
+/* Text form of e, the syntax ep_parse reads: "198.51.100.7", "203.0.113.0/24",
+ * "198.51.100.7:3333", "[2001:db8::1]:3333", "[2001:db8::/48]:3333". */
+const char *ep_entry_str(const struct ep_entry *e, char *buf, size_t size);
+
 /* Parse "198.51.100.7", "203.0.113.0/24", "2001:db8::/32", "198.51.100.7:3333",
  * "[2001:db8::1]:3333" into e (expires 0, tag 0). 0, or -1 with a reason in err. */
 int ep_parse(const char *s, struct ep_entry *e, char *err, size_t errsize);

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "conf.h"
+#include "detect.h"
 #include "flow.h"
 
 enum event_type {
@@ -24,7 +25,9 @@ struct mw_event {
 	const char *detail;
 	enum conf_action action;
 	bool confirmed;
-	unsigned int learned;		/* addresses learned from this event (DNS) */
+	bool allowlisted;		/* the destination is allowlisted: reported, not blocked */
+	unsigned int learned;		/* addresses learned from this event (DNS, SNI) */
+	const struct det_learned *learned_addrs;	/* them, or NULL */
 };
 
 /* One JSON object, no trailing newline. Returns the length, or -1 if it did not fit. */

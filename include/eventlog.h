@@ -14,5 +14,8 @@ struct eventlog *eventlog_open(const char *path);
 int eventlog_reopen(struct eventlog *el, const char *path);
 void eventlog_close(struct eventlog *el);
 void eventlog_write(struct eventlog *el, const struct mw_event *ev);
+/* An event the engine did not make (tier changes, admin actions): its JSON
+ * line to the file and its text to the log at info level. */
+void eventlog_write_line(struct eventlog *el, const char *json, const char *text);
 
 #endif

@@ -268,6 +268,21 @@ void ctl_cmds_event(struct ctl_cmds *cc, const struct mw_event *ev)
 	ctl_server_publish(cc->server, "events", line, json);
 }
 
+void ctl_cmds_event_line(struct ctl_cmds *cc, const char *text, const char *json)
+{
+	char line[1100];
+	size_t i;
+
+	if (!cc)
+		return;
+	snprintf(line, sizeof(line), "%s", text);
+	for (i = 0; line[i]; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	evring_push(cc->ring, line, json);
+	ctl_server_publish(cc->server, "events", line, json);
+}
+
 const struct mwstats_tally *ctl_cmds_tally(const struct ctl_cmds *cc)
 {
 	return &cc->tally;

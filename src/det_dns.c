@@ -175,6 +175,7 @@ static int dns_message(const struct det_env *env, const struct dns_msg *m, struc
 			return DET_NO;
 		snprintf(out->dialect, sizeof(out->dialect), "dns-query");
 		snprintf(out->detail, sizeof(out->detail), "query=%.150s", first);
+		snprintf(out->name, sizeof(out->name), "%s", first);
 		return DET_MATCH;
 	}
 
@@ -231,6 +232,7 @@ static int dns_message(const struct det_env *env, const struct dns_msg *m, struc
 	if (!listed)
 		return DET_NO;
 	snprintf(out->dialect, sizeof(out->dialect), "dns-answer");
+	snprintf(out->name, sizeof(out->name), "%s", first);
 	snprintf(out->detail, sizeof(out->detail), "answer=%.120s addresses=%u", first,
 		 out->n_learned);
 	return DET_MATCH;

@@ -205,6 +205,7 @@ static enum det_result tls_inspect(const struct det_env *env, const struct det_s
 	for (i = 0; i < nlen && 4 + i < sizeof(out->detail) - 1; i++)
 		out->detail[4 + i] = (name[i] > 0x20 && name[i] < 0x7f) ? (char)name[i] : '?';
 	out->detail[4 + i] = '\0';
+	snprintf(out->name, sizeof(out->name), "%s", out->detail + 4);
 	/* The server that answers to a pool's name is a pool address: teach it,
 	 * so later flows to it without a name (ECH, resumption) are caught too. */
 	out->learned[0].family = s->key->family;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "detect.h"
+#include "domain_set.h"
 #include "engine.h"
 #include "ep_table.h"
 #include "log.h"
@@ -35,6 +36,10 @@ struct engine {
 	void *event_arg;
 	struct engine_stats st;
 	bool observe;		/* offline: keep asking detectors after a block */
+	const struct ep_table *allow;		/* destinations never blocked, or NULL */
+	const struct domain_set *allow_names;	/* domains never blocked, or NULL */
+	engine_learn_cb on_learn;
+	void *learn_arg;
 };
 
 /* State for one packet while the detectors run. */
@@ -97,6 +102,19 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
+void engine_set_allow(struct engine *e, const struct ep_table *allow,
+		      const struct domain_set *allow_names)
+{
+	e->allow = allow;
+	e->allow_names = allow_names;
+}
+
+void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg)
+{
+	e->on_learn = cb;
+	e->learn_arg = arg;
+}
+
 void engine_set_observe(struct engine *e, bool observe)
 {
 	e->observe = observe;
@@ -135,6 +153,10 @@ static void engine_learn(struct judge *j, const struct det_finding *f)
 {
 	unsigned int i;
 
+	/* An allowlisted name teaches nothing to block. */
+	if (f->name[0] && j->e->allow_names &&
+	    domain_set_match(j->e->allow_names, f->name, strlen(f->name), NULL, 0))
+		return;
 	for (i = 0; i < f->n_learned && i < DET_MAX_LEARNED; i++) {
 		const struct det_learned *l = &f->learned[i];
 		uint32_t ttl = l->ttl < LEARNED_TTL_MIN_S ? LEARNED_TTL_MIN_S :
@@ -147,13 +169,17 @@ static void engine_learn(struct judge *j, const struct det_finding *f)
 		};
 
 		memcpy(ent.addr, l->addr, sizeof(ent.addr));
+		if (j->e->allow && ep_table_lookup(j->e->allow, l->family, l->addr, 0, 0))
+			continue;
 		if (ep_table_add(j->e->learned, &ent) == 0)
 			j->e->st.learned++;
+		if (j->e->on_learn)
+			j->e->on_learn(j->e->learn_arg, l, 1);
 	}
 }
 
 static void engine_report(struct judge *j, unsigned int idx, const struct det_finding *f,
-			  enum conf_action act)
+			  enum conf_action act, bool allowlisted)
 {
 	struct mw_event ev = {
 		.type = EVENT_MINING,
@@ -164,7 +190,9 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 		.detail = f->detail,
 		.action = act,
 		.confirmed = f->confirmed,
+		.allowlisted = allowlisted,
 		.learned = f->n_learned,
+		.learned_addrs = f->learned,
 	};
 
 	j->e->st.detections++;
@@ -208,17 +236,34 @@ static void engine_relay_check(struct judge *j)
 		j->e->on_event(j->e->event_arg, &ev);
 }
 
+/* Whether the flow's destination, or the name the finding concerns, is allowlisted. */
+static bool engine_allowlisted(const struct engine *e, const struct flow *fl,
+			       const struct det_finding *f)
+{
+	if (e->allow && ep_table_lookup(e->allow, fl->key.family, fl->key.addr[1], fl->key.port[1], 0))
+		return true;
+	return f->name[0] && e->allow_names &&
+	       domain_set_match(e->allow_names, f->name, strlen(f->name), NULL, 0);
+}
+
 /* A detector matched. Report it once per flow and detector, then act. */
 static int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
 {
 	struct judge *j = arg;
 	enum conf_action act = engine_action_for(j->e, idx);
 	uint32_t bit = 1u << idx;
+	bool allowlisted = false;
 
+	/* The allowlist is checked before anything is blocked; the event says
+	 * it overrode the detection. */
+	if (act != ACT_ALERT && engine_allowlisted(j->e, j->fl, f)) {
+		act = ACT_ALERT;
+		allowlisted = true;
+	}
 	engine_learn(j, f);
 	if (!(j->fl->det_matched & bit)) {
 		j->fl->det_matched |= bit;
-		engine_report(j, idx, f, act);
+		engine_report(j, idx, f, act, allowlisted);
 		if (detectors[idx]->session)
 			engine_relay_check(j);
 	}

@@ -431,3 +431,21 @@ out:
 		memset(e, 0, sizeof(*e));
 	return ret;
 }
+
+const char *ep_entry_str(const struct ep_entry *e, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN], pfx[8] = "";
+	bool v6 = e->family == AF_INET6;
+
+	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, e->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (e->plen != (v6 ? 128 : 32))
+		snprintf(pfx, sizeof(pfx), "/%u", e->plen);
+	if (!e->port)
+		snprintf(buf, size, "%s%s", a, pfx);
+	else if (v6)
+		snprintf(buf, size, "[%s%s]:%u", a, pfx, e->port);
+	else
+		snprintf(buf, size, "%s%s:%u", a, pfx, e->port);
+	return buf;
+}

@@ -95,6 +95,8 @@ int event_format_json(char *buf, size_t size, const struct mw_event *ev)
 		return -1;
 	if (ev->confirmed && append(buf, size, &pos, ",\"confirmed\":true") < 0)
 		return -1;
+	if (ev->allowlisted && append(buf, size, &pos, ",\"allowlisted\":true") < 0)
+		return -1;
 	if (ev->learned && append(buf, size, &pos, ",\"learned\":%u", ev->learned) < 0)
 		return -1;
 	if (append(buf, size, &pos, "}") < 0)
@@ -110,13 +112,14 @@ int event_format_text(char *buf, size_t size, const struct mw_event *ev)
 
 	pkt_addr_str(k->family, k->addr[0], src, sizeof(src));
 	pkt_addr_str(k->family, k->addr[1], dst, sizeof(dst));
-	n = snprintf(buf, size, "%s %s %s%s%s:%u -> %s%s%s:%u %s%s%s%s%s action=%s",
+	n = snprintf(buf, size, "%s %s %s%s%s:%u -> %s%s%s:%u %s%s%s%s%s action=%s%s",
 		     ev->type == EVENT_MINING ? "mining" : "decision", proto_name(k->proto),
 		     k->family == AF_INET6 ? "[" : "", src, k->family == AF_INET6 ? "]" : "", k->port[0],
 		     k->family == AF_INET6 ? "[" : "", dst, k->family == AF_INET6 ? "]" : "", k->port[1],
 		     ev->detector ? ev->detector : "-",
 		     ev->dialect && ev->dialect[0] ? "/" : "", ev->dialect ? ev->dialect : "",
 		     ev->detail && ev->detail[0] ? " " : "", ev->detail ? ev->detail : "",
-		     ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass");
+		     ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass",
+		     ev->allowlisted ? " (allowlisted: not blocked)" : "");
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }

@@ -90,3 +90,21 @@ void eventlog_write(struct eventlog *el, const struct mw_event *ev)
 	if (write(el->fd, buf, (size_t)n) != n)
 		log_warnx_rl(&el->rl, "event log %s: write failed", el->path);
 }
+
+void eventlog_write_line(struct eventlog *el, const char *json, const char *text)
+{
+	size_t n = strlen(json);
+
+	log_info("%s", text);
+	if (el->fd < 0)
+		return;
+	/* One write per line, newline included, keeps lines whole. */
+	if (n < 4095) {
+		char buf[4096];
+
+		memcpy(buf, json, n);
+		buf[n++] = '\n';
+		if (write(el->fd, buf, n) != (ssize_t)n)
+			log_warnx_rl(&el->rl, "event log %s: write failed", el->path);
+	}
+}
