@@ -14,6 +14,8 @@
 #include <sys/timerfd.h>
 
 #include "conf.h"
+#include "daemon.h"
+#include "daemon_enforce.h"
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "detect.h"
@@ -33,34 +35,7 @@
 #define DEFAULT_CONF SYSCONFDIR "/minewall/minewall.conf"
 #define TICK_MS 1000
 
-struct daemon {
-	struct mw_conf *conf;
-	struct pool_lists *lists;
-	struct engine *engine;
-	struct eventlog *events;
-	struct evloop *loop;
-	struct queue *queues[CONF_MAX_QUEUES];
-	unsigned int n_queues;
-	enum queue_mech mech;
-	int sigfd;
-	int timerfd;
-	int exit_code;
-	/* Control socket, its commands and the metrics endpoint (daemon_ctl_init). */
-	struct ctl_server *ctl;
-	struct ctl_cmds *cmds;
-	struct metrics *metrics;
-	time_t start_time;
-	uint64_t start_ms;
-	uint64_t reloads_ok, reloads_failed;
-};
 
-static uint64_t now_monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void usage(void)
 {
@@ -89,8 +64,11 @@ static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l,
 	return 0;
 }
 
-static void ruleset_cfg_from(const struct mw_conf *c, struct ruleset_cfg *rc)
+/* policy and feed_names (CONF_MAX_FEEDS) are storage the result points into. */
+static void ruleset_cfg_from(const struct mw_conf *c, struct ruleset_cfg *rc,
+			     struct enforce_policy *policy, const char **feed_names)
 {
+	daemon_enforce_policy(c, policy, feed_names);
 	*rc = (struct ruleset_cfg){
 		.queue_num = c->queue_num,
 		.queue_count = c->queue_count,
@@ -100,6 +78,7 @@ static void ruleset_cfg_from(const struct mw_conf *c, struct ruleset_cfg *rc)
 		.interfaces = (const char *const *)c->interfaces,
 		.n_interfaces = c->n_interfaces,
 		.mark_mask = c->mark_mask,
+		.policy = policy,
 	};
 }
 
@@ -138,7 +117,13 @@ static void on_event(void *arg, const struct mw_event *ev)
 	struct daemon *d = arg;
 
 	eventlog_write(d->events, ev);
+	daemon_enforce_event(d, ev);
 	ctl_cmds_event(d->cmds, ev);
+}
+
+static void on_learn(void *arg, const struct det_learned *l, unsigned int n)
+{
+	daemon_enforce_learned(arg, l, n);
 }
 
 static int open_queues(const struct mw_conf *c, struct queue **qs, unsigned int *n)
@@ -273,6 +258,8 @@ static int reload(struct daemon *d, char **why)
 	struct queue *nq[CONF_MAX_QUEUES];
 	unsigned int nn = 0, i;
 	struct ruleset_cfg rc;
+	struct enforce_policy policy;
+	const char *feed_names[CONF_MAX_FEEDS];
 	char *errtext = NULL;
 	size_t errlen = 0;
 	FILE *errs = open_memstream(&errtext, &errlen);
@@ -301,7 +288,7 @@ static int reload(struct daemon *d, char **why)
 		fail = "cannot open the new queues";
 		goto fail;
 	}
-	ruleset_cfg_from(nc, &rc);
+	ruleset_cfg_from(nc, &rc, &policy, feed_names);
 	if (ruleset_install(&rc, d->mech) < 0) {
 		fail = "nftables refused the new rules";
 		for (i = 0; i < nn; i++)
@@ -332,6 +319,9 @@ static int reload(struct daemon *d, char **why)
 		log_warnx("keeping the previous event log");
 	log_set_level(nc->log_level);
 	engine_reconfigure(d->engine, nc, nl);
+	/* The rules are in; sets follow the new lists and allowlists. A failure
+	 * here leaves the old elements in place, which is logged. */
+	daemon_enforce_reload(d, nc, nl);
 	conf_free(d->conf);
 	pool_lists_free(d->lists);
 	d->conf = nc;
@@ -376,6 +366,7 @@ static void on_tick(struct evloop *loop, int fd, void *arg)
 	if (read(fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	engine_tick(d->engine, now_monotonic_ms());
+	daemon_enforce_tick(d);
 }
 
 static int setup_fds(struct daemon *d)
@@ -403,11 +394,15 @@ static int setup_fds(struct daemon *d)
 static int run_daemon(struct daemon *d)
 {
 	struct ruleset_cfg rc;
+	struct enforce_policy policy;
+	const char *feed_names[CONF_MAX_FEEDS];
 
 	if (detect_init() < 0)
 		fatalx("detector initialisation failed");
 	d->events = eventlog_open(d->conf->event_log);
 	d->engine = engine_new(d->conf, d->lists, on_event, d);
+	if (d->engine)
+		engine_set_learn_cb(d->engine, on_learn, d);
 	d->loop = evloop_new();
 	if (!d->events || !d->engine || !d->loop)
 		fatalx("start-up failed: out of memory or event log unwritable");
@@ -422,10 +417,15 @@ static int run_daemon(struct daemon *d)
 		fatalx("cannot bind NFQUEUE %u..%u (is another program bound to it?)",
 		       d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1);
 	watch_queues(d);
-	ruleset_cfg_from(d->conf, &rc);
+	ruleset_cfg_from(d->conf, &rc, &policy, feed_names);
 	if (ruleset_install(&rc, d->mech) < 0) {
 		close_queues(d);
 		fatalx("cannot install the nftables rules");
+	}
+	if (daemon_enforce_init(d) < 0) {
+		ruleset_remove();
+		close_queues(d);
+		fatalx("cannot fill minewall's enforcement sets");
 	}
 	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
 		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
@@ -436,7 +436,8 @@ static int run_daemon(struct daemon *d)
 	if (evloop_run(d->loop) < 0)
 		d->exit_code = 1;
 
-	/* Rules first, so no packet is queued to a socket about to close. */
+	/* State saved first; then rules, so no packet is queued to a socket about to close. */
+	daemon_enforce_fini(d);
 	if (ruleset_remove() < 0) {
 		log_warnx("could not remove minewall's nftables tables");
 		d->exit_code = 1;

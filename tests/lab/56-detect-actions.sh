@@ -16,7 +16,7 @@ hs=$DET_PAYLOADS/stratum-bitcoin-cgminer.bin
 # daemon ACTION: (re)start minewalld with stratum = ACTION.
 daemon() {
 	lab_daemon_alive && lab_stop_daemon TERM
-	lab_write_conf "$LAB_DIR/$1.conf" "detect.actions.stratum=\"$1\"" $DET_CONF_EXTRA
+	lab_write_conf "$LAB_DIR/$1.conf" 'enforce.block_timeout=0' 'enforce.escalation={ throttle_after = 0; quarantine_after = 0; }' "detect.actions.stratum=\"$1\"" $DET_CONF_EXTRA
 	lab_start_daemon "$LAB_DIR/$1.conf"
 }
 

@@ -26,7 +26,7 @@ traffic() {
 
 # No daemon yet: exit 3 and a clear message.
 conf=$LAB_DIR/minewall.conf
-lab_write_conf "$conf"
+lab_write_conf "$conf" 'enforce.block_timeout=0'
 rc=0
 lab_ctl status >"$LAB_DIR/out" 2>"$LAB_DIR/err" || rc=$?
 [ "$rc" = 3 ] || lab_fail "minewallctl without a daemon exited $rc, expected 3"

@@ -11,7 +11,7 @@ lab_serve --tcp 7000 --tcp 3333
 PORT=9477
 URL=http://$LAB_GWC4:$PORT/metrics
 conf=$LAB_DIR/minewall.conf
-lab_write_conf "$conf" "metrics.listen=\"$LAB_GWC4:$PORT\""
+lab_write_conf "$conf" 'enforce.block_timeout=0' "metrics.listen=\"$LAB_GWC4:$PORT\""
 lab_start_daemon "$conf"
 
 # scrape FILE: the exposition text, checked for format on the way.

@@ -375,6 +375,9 @@ socket = "$LAB_CTL_SOCKET";
 };
 metrics = {
 };
+enforce = {
+state_file = "$LAB_DIR/state";
+};
 EOF
 	LAB_OVERRIDES=$(printf '%s\n' "$@") awk '
 	BEGIN {

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The running daemon's state, shared by minewalld.c and the subsystems it
+ * drives (control socket, enforcement, feeds). One instance, one thread. */
+#ifndef MW_DAEMON_H
+#define MW_DAEMON_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "ruleset.h"
+
+struct ctl_cmds;
+struct ctl_server;
+struct daemon_enforce;
+struct daemon_feeds;
+struct engine;
+struct eventlog;
+struct evloop;
+struct metrics;
+struct pool_lists;
+struct queue;
+
+struct daemon {
+	struct mw_conf *conf;
+	struct pool_lists *lists;
+	struct engine *engine;
+	struct eventlog *events;
+	struct evloop *loop;
+	struct queue *queues[CONF_MAX_QUEUES];
+	unsigned int n_queues;
+	enum queue_mech mech;
+	int sigfd;
+	int timerfd;
+	int exit_code;
+	/* Control socket, its commands and the metrics endpoint (daemon_ctl_init). */
+	struct ctl_server *ctl;
+	struct ctl_cmds *cmds;
+	struct metrics *metrics;
+	time_t start_time;
+	uint64_t start_ms;
+	uint64_t reloads_ok, reloads_failed;
+	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce.c). */
+	struct daemon_enforce *enf;
+	/* Feed subscriptions and publishing (daemon_feeds.c). */
+	struct daemon_feeds *feeds;
+};
+
+static inline uint64_t now_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Wall clock in ms since the epoch: what persisted expiries are written in. */
+static inline uint64_t now_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+#endif
