@@ -36,7 +36,7 @@ now() { date +%s.%N; }
 calc() {
 	_c_e=$1
 	shift
-	awk "$@" "BEGIN { print $_c_e }" </dev/null
+	awk "$@" "BEGIN { print ($_c_e) }" </dev/null
 }
 median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 # row FIGURE MINEWALL BASELINE RATIO TARGET VERDICT METHOD
@@ -55,21 +55,9 @@ want_fig() {
 
 pool_rx() { lab_pool cat /sys/class/net/eth0/statistics/rx_packets; }
 daemon_rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$LAB_DAEMON_PID/status"; }
-# Flows the daemon tracks now, from minewallctl stats --json.
+# Flows the daemon tracks now (minewallctl stats: "name value" lines).
 daemon_flows() {
-	lab_ctl --json stats | "$PYTHON" -c '
-import json, sys
-d = json.load(sys.stdin)
-def find(o):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k == "flows" and isinstance(v, dict) and "active" in v:
-                return v["active"]
-            r = find(v)
-            if r is not None:
-                return r
-    return None
-print(find(d))'
+	lab_ctl stats | awk '$1 == "flows.active" { print $2 }'
 }
 
 # The accept-all baseline sits where minewalld's queue rule sits (forward hook,
@@ -81,7 +69,7 @@ acceptall_start() {
 			lab_fail "accept-all queue rule"
 	done
 	rm -f "$LAB_DIR/acceptall.ready"
-	lab_spawn "$LAB_GW" "$BENCH_BIN/nfq_acceptall" -c 4096 -l 8192 -r "$LAB_DIR/acceptall.ready"
+	lab_spawn "$LAB_GW" "$BENCH_BIN/nfq_acceptall" -c 4096 -l 8192 -r "$LAB_DIR/acceptall.ready" >>"$LAB_DIR/acceptall.log"
 	ACCEPTALL_PID=$LAB_SPAWNED
 	lab_wait 5 test -s "$LAB_DIR/acceptall.ready" || lab_fail "nfq_acceptall did not start"
 }
@@ -143,7 +131,7 @@ fi
 if want_fig 2; then
 	if command -v iperf3 >/dev/null 2>&1; then
 		lab_write_conf "$LAB_DIR/default.conf"
-		lab_spawn "$LAB_POOL" timeout 300 iperf3 -s -p 5201
+		lab_spawn "$LAB_POOL" timeout 300 iperf3 -s -p 5201 >"$LAB_DIR/iperf3.log" 2>&1
 		sleep 0.5
 		iperf_bps() {
 			lab_client timeout $((BENCH_SECS + 15)) iperf3 -c $LAB_P4 -p 5201 -t "$BENCH_SECS" -J |
@@ -162,7 +150,7 @@ if want_fig 2; then
 		row "2 TCP throughput (bypass on)" "$(calc "sprintf(\"%.2f\", $mw / 1e9)") Gbit/s" \
 			"$(calc "sprintf(\"%.2f\", $no / 1e9)") Gbit/s (no minewalld)" \
 			"$(calc "sprintf(\"%.3f\", $ratio)")" ">= 0.95" "$(want "$ratio" ">=" 0.95)" \
-			"iperf3 1 stream ${BENCH_SECS}s x3, median; lab offloads off (no TSO/GRO)"
+			"iperf3 1 stream ${BENCH_SECS}s x3, median; lab offloads off (no TSO/GRO); rounds (bit/s) minewalld:$F2_MW none:$F2_NO"
 	else
 		row "2 TCP throughput (bypass on)" "-" "-" "-" ">= 0.95" "skipped" "iperf3 not installed (scripts/install-bench-deps.sh)"
 	fi
@@ -171,7 +159,7 @@ fi
 # --- 3. Connection set-up latency with vs without minewalld.
 if want_fig 3; then
 	[ -f "$LAB_DIR/default.conf" ] || lab_write_conf "$LAB_DIR/default.conf"
-	lab_spawn "$LAB_POOL" "$BENCH_BIN/connlat" -l 7000 -t 300
+	lab_spawn "$LAB_POOL" "$BENCH_BIN/connlat" -l 7000 -t 300 >/dev/null
 	sleep 0.3
 	connlat() {
 		lab_client "$BENCH_BIN/connlat" -d $LAB_P4 -p 7000 -n "$BENCH_CONNS" -t 60
@@ -188,7 +176,7 @@ if want_fig 3; then
 	added=$(calc "($p99m - $p99n) / $p99n")
 	row "3 connect+response latency" "p50 ${p50m} us, p99 ${p99m} us" "p50 ${p50n} us, p99 ${p99n} us (no minewalld)" \
 		"p99 $(calc "sprintf(\"%+.0f%%\", $added * 100)")" "p99 <= +10%" "$(want "$added" "<=" 0.10)" \
-		"connlat: $BENCH_CONNS sequential TCP connections, connect+18 B request+echo, default config"
+		"connlat: $BENCH_CONNS sequential TCP connections, connect+18 B request+echo, default config; with: ${F3_MW#connlat: }; without: ${F3_NO#connlat: }"
 fi
 
 # --- 4. Loading 1M block entries: the enforcer vs nft -f (tests/bench/enforce_load.sh).
@@ -216,7 +204,7 @@ if want_fig 5; then
 	rss0=$(daemon_rss_kb) flows0=$(daemon_flows)
 	t0=$(now)
 	F5_OUT=$(lab_client timeout 120 "$BENCH_BIN/udpblast" -d $LAB_P4 -p 1 -n "$BENCH_FLOWS" \
-		-c "$BENCH_FLOWS" -s 16 -r 150000 -t 100)
+		-c "$BENCH_FLOWS" -s 16 -r 100000 -t 100)
 	t1=$(now)
 	sleep 1
 	rss1=$(daemon_rss_kb) flows1=$(daemon_flows)

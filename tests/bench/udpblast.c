@@ -30,7 +30,7 @@ static void usage(void)
 	fprintf(stderr, "usage: udpblast -d IPV4 [-p first-port] [-n flows] [-t seconds] [-c max-packets]\n"
 		"                [-s payload-bytes] [-r packets-per-second] [-b batch]\n"
 		"Flow i goes from socket i / ports to port first + i %% ports (ports = 65536 - first),\n"
-		"so up to 16 * 65535 flows come from distinct 5-tuples.\n");
+		"so up to 32 * 65535 flows come from distinct 5-tuples.\n");
 	exit(2);
 }
 
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'd': if (inet_pton(AF_INET, optarg, &daddr) != 1) usage(); break;
 		case 'p': first = arg_num(optarg, 65535); break;
-		case 'n': flows = arg_num(optarg, 16ul * BLAST_PORTS); break;
+		case 'n': flows = arg_num(optarg, 32ul * BLAST_PORTS); break;
 		case 't': secs = (double)arg_num(optarg, 3600); break;
 		case 'c': max_pkts = arg_num(optarg, 1ul << 40); break;
 		case 's': size = arg_num(optarg, sizeof(payload)); break;
