@@ -69,6 +69,7 @@ struct mw_conf {
 	uint32_t inspect_bytes;		/* per direction */
 	uint32_t inspect_packets;	/* per flow, both directions */
 	uint32_t idle_timeout;		/* seconds */
+	bool mark_clean;		/* give clean flows the ct mark that bypasses the queue */
 
 	/* detect { actions { } } */
 	enum conf_action action[CONF_DET_COUNT];	/* per detector, enum conf_detector */

@@ -129,6 +129,7 @@ static const struct item flows_items[] = {
 	UINT("inspect_bytes", inspect_bytes, 256, 65535, 4096),
 	UINT("inspect_packets", inspect_packets, 1, 1000, 16),
 	UINT("idle_timeout", idle_timeout, 5, 86400, 120),
+	BOOL("mark_clean", mark_clean, true),
 	{ 0 }
 };
 

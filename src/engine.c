@@ -278,6 +278,19 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 	return !j->e->observe;
 }
 
+/* The verdict for a packet of a clean flow. Normally it carries the CLEAN
+ * mark, which the ruleset copies to the ct mark so the flow's later packets
+ * skip the queue. flows.mark_clean = false withholds the mark: every packet
+ * of every flow then comes to us (benchmarks of the full inspection cost,
+ * debugging); the flow still stays clean here, so it is not judged again. */
+static void engine_clean_verdict(const struct engine *e, uint32_t mark, struct queue_verdict *v)
+{
+	if (e->conf->mark_clean)
+		verdict_clean(&e->pol, mark, v);
+	else
+		verdict_pass(v);
+}
+
 static void engine_flow_clean(struct judge *j)
 {
 	struct engine *e = j->e;
@@ -290,7 +303,7 @@ static void engine_flow_clean(struct judge *j)
 
 		e->on_event(e->event_arg, &ev);
 	}
-	verdict_clean(&e->pol, j->mark, j->v);
+	engine_clean_verdict(e, j->mark, j->v);
 }
 
 /* Whether the flow has used up what we may inspect of it. */
@@ -337,7 +350,7 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 	switch (j.fl->state) {
 	case FLOW_CLEAN:
 	case FLOW_ALERTED:
-		verdict_clean(&e->pol, mark, v);
+		engine_clean_verdict(e, mark, v);
 		return;
 	case FLOW_BLOCKED:
 		verdict_action(&e->pol, (enum conf_action)j.fl->action, mark, v);

@@ -50,6 +50,7 @@ static void check_common_defaults(const struct mw_conf *c)
 	CHECK(c->inspect_bytes == 4096);
 	CHECK(c->inspect_packets == 16);
 	CHECK(c->idle_timeout == 120);
+	CHECK(c->mark_clean);
 	check_actions(c, "reject reject drop reject alert reject reject reject");
 	CHECK(c->n_blocklist_domains == 1);
 	CHECK(c->n_blocklist_endpoints == 1);
@@ -138,6 +139,7 @@ static void test_full(void)
 	CHECK(c->inspect_bytes == 65535);
 	CHECK(c->inspect_packets == 1000);
 	CHECK(c->idle_timeout == 86400);
+	CHECK(!c->mark_clean);
 	check_actions(c, "alert drop reject alert drop alert drop alert");
 	CHECK(c->n_blocklist_domains == 0);
 	CHECK(c->blocklist_domains[0] == NULL);

@@ -1,0 +1,277 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make bench: minewall's figures (issue 7), each measured side by side with its
+# baseline in one run, in the netns lab of tests/lab/lab.sh (client -> gateway
+# -> pool). Prints one table: figure, minewall, baseline, ratio, target, method.
+# Every load is bounded in count and time, all traffic stays in the lab's
+# namespaces, the host's ruleset is not touched, and lab.sh's EXIT trap removes
+# the namespaces whatever happens. About 3-5 minutes on two cores.
+#
+# Environment: top_srcdir, top_builddir, MINEWALLD, MINEWALLCTL, BENCH_BIN (the
+# built tests/bench directory); BENCH_SECS (seconds per packet-rate round, 4),
+# BENCH_CONNS (connections per latency run, 2000), BENCH_FLOWS (flows for the
+# RSS figure, 1048576), BENCH_ENFORCE_N (entries for the load figure, 1000000),
+# BENCH_ONLY (space-separated figure numbers to run, default all).
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lab/lab.sh"
+: "${BENCH_BIN:=$top_builddir/tests/bench}"
+: "${BENCH_SECS:=4}"
+: "${BENCH_CONNS:=2000}"
+: "${BENCH_FLOWS:=1048576}"
+: "${BENCH_ENFORCE_N:=1000000}"
+: "${BENCH_ONLY:=1 2 3 4 5 6}"
+
+lab_require
+for _b in udpblast nfq_acceptall connlat; do
+	[ -x "$BENCH_BIN/$_b" ] || lab_fail "$BENCH_BIN/$_b not built (make bench builds it)"
+done
+[ -x "$MINEWALLD" ] || lab_fail "no minewalld at $MINEWALLD"
+
+RESULTS=$LAB_DIR/results
+: >"$RESULTS"
+
+now() { date +%s.%N; }
+# awk arithmetic on shell values: calc EXPR var=value...
+calc() {
+	_c_e=$1
+	shift
+	awk "$@" "BEGIN { print ($_c_e) }" </dev/null
+}
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+# row FIGURE MINEWALL BASELINE RATIO TARGET VERDICT METHOD
+row() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"
+	lab_log "figure: $*"
+}
+want() {
+	# want RATIO OP LIMIT -> "met" or "MISSED"
+	calc "($1 $2 $3) ? \"met\" : \"MISSED\""
+}
+want_fig() {
+	case " $BENCH_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+pool_rx() { lab_pool cat /sys/class/net/eth0/statistics/rx_packets; }
+daemon_rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$LAB_DAEMON_PID/status"; }
+# Flows the daemon tracks now (minewallctl stats: "name value" lines).
+daemon_flows() {
+	lab_ctl stats | awk '$1 == "flows.active" { print $2 }'
+}
+
+# The accept-all baseline sits where minewalld's queue rule sits (forward hook,
+# TCP and UDP, queue 0 with bypass) and uses the same mechanism as the lab
+# (xt_NFQUEUE through nft_compat), so both see exactly the same packets.
+acceptall_start() {
+	for _aa_p in tcp udp; do
+		lab_gw iptables -A FORWARD -p $_aa_p -j NFQUEUE --queue-num 0 --queue-bypass ||
+			lab_fail "accept-all queue rule"
+	done
+	rm -f "$LAB_DIR/acceptall.ready"
+	lab_spawn "$LAB_GW" "$BENCH_BIN/nfq_acceptall" -c 4096 -l 8192 -r "$LAB_DIR/acceptall.ready" >>"$LAB_DIR/acceptall.log"
+	ACCEPTALL_PID=$LAB_SPAWNED
+	lab_wait 5 test -s "$LAB_DIR/acceptall.ready" || lab_fail "nfq_acceptall did not start"
+}
+acceptall_stop() {
+	kill -TERM "$ACCEPTALL_PID" 2>/dev/null
+	wait "$ACCEPTALL_PID" 2>/dev/null
+	lab_gw iptables -F FORWARD
+}
+
+# blast_pps: one bounded blast of 64 UDP flows; echoes packets/s received at the pool.
+blast_pps() {
+	sleep 0.3
+	_bp_rx0=$(pool_rx)
+	_bp_out=$(lab_client timeout $((BENCH_SECS + 10)) "$BENCH_BIN/udpblast" -d $LAB_P4 -p 9000 -n 64 \
+		-s 64 -t "$BENCH_SECS")
+	# Let queued packets drain before counting.
+	sleep 0.5
+	_bp_rx1=$(pool_rx)
+	lab_log "$_bp_out; pool received $((_bp_rx1 - _bp_rx0))" >&2
+	BLAST_SENT=$(echo "$_bp_out" | awk '{ print $2 }')
+	calc "($_bp_rx1 - $_bp_rx0) / $BENCH_SECS"
+}
+
+lab_up
+# The pool drops the blasts before its UDP stack, so no ICMP errors come back.
+lab_pool nft -f - <<NFT || lab_fail "pool sink table"
+table inet mwbenchsink {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		udp dport 1-65535 drop
+	}
+}
+NFT
+
+# --- 1. Packets per second, every packet inspected, vs accept-all NFQUEUE.
+if want_fig 1; then
+	lab_write_conf "$LAB_DIR/nobypass.conf" queue.fail_open=false flows.mark_clean=false
+	F1_MW= F1_AA= F1_RAW= F1_ENG=
+	for _r in 1 2 3; do
+		F1_RAW="$F1_RAW $(blast_pps)"
+		acceptall_start
+		F1_AA="$F1_AA $(blast_pps)"
+		acceptall_stop
+		lab_start_daemon "$LAB_DIR/nobypass.conf"
+		F1_MW="$F1_MW $(blast_pps)"
+		# Proof that the daemon saw them all: packets its engine judged.
+		F1_ENG="$F1_ENG $(lab_ctl stats | awk '$1 == "engine.packets" { print $2 }')"
+		lab_stop_daemon
+	done
+	# shellcheck disable=SC2086
+	mw=$(median3 $F1_MW) aa=$(median3 $F1_AA) raw=$(median3 $F1_RAW)
+	ratio=$(calc "$mw / $aa")
+	row "1 pps, every packet inspected" "$(calc "int($mw)") pps" "$(calc "int($aa)") pps (accept-all NFQUEUE)" \
+		"$(calc "sprintf(\"%.2f\", $ratio)")" ">= 0.90" "$(want "$ratio" ">=" 0.90)" \
+		"udpblast 64 flows x 64 B, ${BENCH_SECS}s x3, median of pool rx; fail_open=false, mark_clean=false; no queue at all: $(calc "int($raw)") pps; rounds (pps) minewalld:$F1_MW accept-all:$F1_AA; packets minewalld judged per round:$F1_ENG"
+fi
+
+# --- 2. Bulk TCP throughput with minewalld (bypass on) vs no appliance.
+if want_fig 2; then
+	if command -v iperf3 >/dev/null 2>&1; then
+		lab_write_conf "$LAB_DIR/default.conf"
+		lab_spawn "$LAB_POOL" timeout 300 iperf3 -s -p 5201 >"$LAB_DIR/iperf3.log" 2>&1
+		sleep 0.5
+		iperf_bps() {
+			lab_client timeout $((BENCH_SECS + 15)) iperf3 -c $LAB_P4 -p 5201 -t "$BENCH_SECS" -J |
+				"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])'
+		}
+		F2_MW= F2_NO=
+		for _r in 1 2 3; do
+			F2_NO="$F2_NO $(iperf_bps || echo 0)"
+			lab_start_daemon "$LAB_DIR/default.conf"
+			F2_MW="$F2_MW $(iperf_bps || echo 0)"
+			lab_stop_daemon
+		done
+		# shellcheck disable=SC2086
+		mw=$(median3 $F2_MW) no=$(median3 $F2_NO)
+		ratio=$(calc "$no > 0 ? $mw / $no : 0")
+		row "2 TCP throughput (bypass on)" "$(calc "sprintf(\"%.2f\", $mw / 1e9)") Gbit/s" \
+			"$(calc "sprintf(\"%.2f\", $no / 1e9)") Gbit/s (no minewalld)" \
+			"$(calc "sprintf(\"%.3f\", $ratio)")" ">= 0.95" "$(want "$ratio" ">=" 0.95)" \
+			"iperf3 1 stream ${BENCH_SECS}s x3, median; lab offloads off (no TSO/GRO); rounds (bit/s) minewalld:$F2_MW none:$F2_NO"
+	else
+		row "2 TCP throughput (bypass on)" "-" "-" "-" ">= 0.95" "skipped" "iperf3 not installed (scripts/install-bench-deps.sh)"
+	fi
+fi
+
+# --- 3. Connection set-up latency with vs without minewalld.
+if want_fig 3; then
+	[ -f "$LAB_DIR/default.conf" ] || lab_write_conf "$LAB_DIR/default.conf"
+	lab_spawn "$LAB_POOL" "$BENCH_BIN/connlat" -l 7000 -t 300 >/dev/null
+	sleep 0.3
+	connlat() {
+		lab_client "$BENCH_BIN/connlat" -d $LAB_P4 -p 7000 -n "$BENCH_CONNS" -t 60
+	}
+	lat_field() { echo "$1" | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'; }
+	F3_NO=$(connlat) || lab_fail "connlat without minewalld: $F3_NO"
+	lab_start_daemon "$LAB_DIR/default.conf"
+	F3_MW=$(connlat) || lab_fail "connlat with minewalld: $F3_MW"
+	lab_stop_daemon
+	lab_log "without: $F3_NO"
+	lab_log "with:    $F3_MW"
+	p50n=$(lat_field "$F3_NO" p50) p99n=$(lat_field "$F3_NO" p99)
+	p50m=$(lat_field "$F3_MW" p50) p99m=$(lat_field "$F3_MW" p99)
+	added=$(calc "($p99m - $p99n) / $p99n")
+	row "3 connect+response latency" "p50 ${p50m} us, p99 ${p99m} us" "p50 ${p50n} us, p99 ${p99n} us (no minewalld)" \
+		"p99 $(calc "sprintf(\"%+.0f%%\", $added * 100)")" "p99 <= +10%" "$(want "$added" "<=" 0.10)" \
+		"connlat: $BENCH_CONNS sequential TCP connections, connect+18 B request+echo, default config; with: ${F3_MW#connlat: }; without: ${F3_NO#connlat: }"
+fi
+
+# --- 4. Loading 1M block entries: the enforcer vs nft -f (tests/bench/enforce_load.sh).
+if want_fig 4; then
+	F4=$(/bin/sh "$top_srcdir/tests/bench/enforce_load.sh" "$BENCH_ENFORCE_N" 2>&1)
+	F4_RC=$?
+	echo "$F4" | sed 's/^/# enforce_load: /'
+	enf=$(echo "$F4" | awk '/^enforce|^load|^minewall/ && / s$|s\)/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^s/ && $i ~ /^[0-9.]+$/) t = $i } END { print t }')
+	nft=$(echo "$F4" | awk '/^nft -f:/ { print $(NF - 1) }')
+	if [ "$F4_RC" = 0 ] && [ -n "$enf" ] && [ -n "$nft" ]; then
+		ratio=$(calc "$enf / $nft")
+		row "4 load $BENCH_ENFORCE_N block entries" "$enf s" "$nft s (nft -f)" \
+			"$(calc "sprintf(\"%.2f\", $ratio)") (time)" "<= 1.00" "$(want "$ratio" "<=" 1.0)" \
+			"tests/bench/enforce_load.sh: one batch into minewall's list sets vs nft -f of the same elements"
+	else
+		row "4 load $BENCH_ENFORCE_N block entries" "-" "-" "-" "<= 1.00" "failed" "enforce_load.sh status $F4_RC"
+	fi
+fi
+
+# --- 5. Daemon memory per tracked flow.
+if want_fig 5; then
+	lab_write_conf "$LAB_DIR/flows.conf" flows.max=1048576 queue.max_len=65536 queue.fail_open=false
+	lab_start_daemon "$LAB_DIR/flows.conf"
+	sleep 0.5
+	rss0=$(daemon_rss_kb) flows0=$(daemon_flows)
+	t0=$(now)
+	F5_OUT=$(lab_client timeout 120 "$BENCH_BIN/udpblast" -d $LAB_P4 -p 1 -n "$BENCH_FLOWS" \
+		-c "$BENCH_FLOWS" -s 16 -r 100000 -t 100)
+	t1=$(now)
+	sleep 1
+	rss1=$(daemon_rss_kb) flows1=$(daemon_flows)
+	lab_ctl stats >"$LAB_DIR/fig5-stats.txt" 2>&1
+	lab_log "$F5_OUT; rss $rss0 -> $rss1 kB, flows $flows0 -> $flows1"
+	lab_stop_daemon
+	nfl=$((flows1 - flows0))
+	if [ "$nfl" -gt 0 ]; then
+		bpf=$(calc "($rss1 - $rss0) * 1024 / $nfl")
+		row "5 memory per tracked flow" "$(calc "int($bpf)") B/flow" "-" "-" "<= 256 B" \
+			"$(want "$bpf" "<=" 256)" \
+			"live: $nfl flows tracked ($(echo "$F5_OUT" | awk '{ print $2 }') sent in $(calc "sprintf(\"%.1f\", $t1 - $t0)") s, 1 pkt each), VmRSS $rss0 -> $rss1 kB, flows.max=1048576"
+	else
+		row "5 memory per tracked flow" "-" "-" "-" "<= 256 B" "failed" "no flows tracked"
+	fi
+fi
+
+# --- 6. Offline classification speed vs ndpiReader on the same captures.
+if want_fig 6; then
+	if command -v ndpiReader >/dev/null 2>&1 && command -v mergecap >/dev/null 2>&1; then
+		# The corpus once, and ten times over: the difference is the
+		# steady-state rate without either tool's start-up cost.
+		mergecap -F pcap -a -w "$LAB_DIR/c1.pcap" "$top_srcdir"/tests/corpus/*.pcap* ||
+			lab_fail "mergecap"
+		set --
+		for _i in 1 2 3 4 5 6 7 8 9 10; do set -- "$@" "$LAB_DIR/c1.pcap"; done
+		mergecap -F pcap -a -w "$LAB_DIR/c10.pcap" "$@" || lab_fail "mergecap x10"
+		npk() { "$PYTHON" - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb"); f.read(24); n = 0
+while True:
+    h = f.read(16)
+    if len(h) < 16: break
+    f.seek(struct.unpack("<IIII", h)[2], 1); n += 1
+print(n)
+PY
+		}
+		n1=$(npk "$LAB_DIR/c1.pcap") n10=$(npk "$LAB_DIR/c10.pcap")
+		timed() {
+			_t0=$(now)
+			"$@" >/dev/null 2>&1
+			_t1=$(now)
+			calc "$_t1 - $_t0"
+		}
+		med() {
+			# shellcheck disable=SC2046
+			median3 $(timed "$@") $(timed "$@") $(timed "$@")
+		}
+		mw1=$(med "$MINEWALLD" -c "$top_srcdir/conf/minewall.conf" -r "$LAB_DIR/c1.pcap")
+		mw10=$(med "$MINEWALLD" -c "$top_srcdir/conf/minewall.conf" -r "$LAB_DIR/c10.pcap")
+		nd1=$(med ndpiReader -q -i "$LAB_DIR/c1.pcap")
+		nd10=$(med ndpiReader -q -i "$LAB_DIR/c10.pcap")
+		mwpps=$(calc "($n10 - $n1) / ($mw10 - $mw1)")
+		ndpps=$(calc "($n10 - $n1) / ($nd10 - $nd1)")
+		ratio=$(calc "$mwpps / $ndpps")
+		row "6 offline classification" "$(calc "int($mwpps)") pkt/s" "$(calc "int($ndpps)") pkt/s (ndpiReader)" \
+			"$(calc "sprintf(\"%.2f\", $ratio)")" ">= 2.00" "$(want "$ratio" ">=" 2.0)" \
+			"corpus x1 ($n1 pkts) and x10, median of 3; rate = extra packets / extra time; whole runs x10: minewalld ${mw10}s ($(calc "int($n10 / $mw10)") pkt/s), ndpiReader ${nd10}s ($(calc "int($n10 / $nd10)") pkt/s); minewalld -r reads a capture twice"
+	else
+		row "6 offline classification" "-" "-" "-" ">= 2.00" "skipped" "ndpiReader or mergecap missing (scripts/install-bench-deps.sh)"
+	fi
+fi
+
+echo
+echo "minewall benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs"
+awk -F'\t' '
+BEGIN { printf "%-34s | %-26s | %-36s | %-12s | %-12s | %s\n", "figure", "minewall", "baseline", "ratio", "target", "result" }
+{ printf "%-34s | %-26s | %-36s | %-12s | %-12s | %s\n", $1, $2, $3, $4, $5, $6; m[NR] = $1 ": " $7 }
+END { print ""; print "method and raw numbers:"; for (i = 1; i <= NR; i++) print "  " m[i] }' "$RESULTS"
+exit 0
