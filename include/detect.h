@@ -70,6 +70,7 @@ struct detector {
 				 * (DNS: every transaction of a resolver flow) */
 	bool session;		/* a match means client and server speak a mining
 				 * protocol to each other (relay correlation) */
+	bool teaches;		/* its findings can carry learned pool addresses */
 	int (*init)(void);	/* may be NULL */
 	enum det_result (*inspect)(const struct det_env *env, const struct det_stream *s,
 				   struct det_finding *out);

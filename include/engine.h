@@ -56,6 +56,8 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
  * pool SNI), also on later matches of a flow already reported. */
 typedef void (*engine_learn_cb)(void *arg, const struct det_learned *l, unsigned int n);
 void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg);
+/* Only the detectors that teach addresses run (the look-ahead pass of -r). */
+void engine_set_learn_only(struct engine *e, bool learn_only);
 /* Offline look-ahead: every address `from` learned (DNS answers, pool SNI)
  * counts as learned from the start, without expiry. */
 void engine_preload_learned(struct engine *e, const struct engine *from);

@@ -320,5 +320,6 @@ const struct detector det_dns = {
 	.name = "dns",
 	.protos = DET_P_TCP | DET_P_UDP,
 	.whole_flow = true,
+	.teaches = true,
 	.inspect = dns_inspect,
 };

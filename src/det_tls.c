@@ -218,5 +218,6 @@ static enum det_result tls_inspect(const struct det_env *env, const struct det_s
 const struct detector det_tls_sni = {
 	.name = "tls-sni",
 	.protos = DET_P_TCP,
+	.teaches = true,
 	.inspect = tls_inspect,
 };

@@ -36,6 +36,7 @@ struct engine {
 	void *event_arg;
 	struct engine_stats st;
 	bool observe;		/* offline: keep asking detectors after a block */
+	bool learn_only;	/* offline look-ahead pass: only detectors that teach */
 	const struct ep_table *allow;		/* destinations never blocked, or NULL */
 	const struct domain_set *allow_names;	/* domains never blocked, or NULL */
 	engine_learn_cb on_learn;
@@ -115,6 +116,11 @@ void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg)
 	e->learn_arg = arg;
 }
 
+void engine_set_learn_only(struct engine *e, bool learn_only)
+{
+	e->learn_only = learn_only;
+}
+
 void engine_set_observe(struct engine *e, bool observe)
 {
 	e->observe = observe;
@@ -128,6 +134,18 @@ void engine_reconfigure(struct engine *e, const struct mw_conf *c, const struct 
 static uint32_t engine_all_detectors(void)
 {
 	return n_detectors >= 32 ? UINT32_MAX : (1u << n_detectors) - 1;
+}
+
+/* Detectors whose findings can teach addresses (bit mask). */
+static uint32_t engine_teachers(void)
+{
+	uint32_t m = 0;
+	unsigned int i;
+
+	for (i = 0; i < n_detectors; i++)
+		if (detectors[i]->teaches)
+			m |= 1u << i;
+	return m;
 }
 
 /* Detectors still asking about this flow that watch whole flows (bit mask). */
@@ -344,6 +362,10 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 		e->st.untracked++;
 		return;
 	}
+
+	/* A look-ahead pass asks only the detectors that can teach addresses. */
+	if (created && e->learn_only)
+		j.fl->det_done = engine_all_detectors() & ~engine_teachers();
 
 	/* 3. A flow already judged keeps its judgement (packets queued before the
 	 *    kernel saw the mark). */

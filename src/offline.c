@@ -144,6 +144,7 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 		goto out;
 	}
 	engine_set_observe(learn, true);
+	engine_set_learn_only(learn, true);
 	engine_set_observe(e, true);
 
 	pc = pcap_open_offline(path, errbuf);
