@@ -58,7 +58,8 @@ void ctl_resp_follow(struct ctl_resp *r, const char *topic);
 int ctl_resp_json_str(struct ctl_resp *r, const char *s);
 
 /* Frame a handler's outcome for the wire: every body line with its leading
- * space, then the status line (none when following and ok). *out is malloc'd. 0 or -1. */
+ * space, then the status line (none when following and ok). *out is malloc'd and
+ * NUL-terminated. 0 or -1. */
 int ctl_frame(const struct ctl_resp *r, int rc, char **out, size_t *out_len);
 
 enum ctl_reply { CTL_REPLY_DATA, CTL_REPLY_OK, CTL_REPLY_ERROR, CTL_REPLY_INVALID };

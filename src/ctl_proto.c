@@ -227,6 +227,8 @@ int ctl_frame(const struct ctl_resp *r, int rc, char **out, size_t *out_len)
 		n += (size_t)snprintf(p + n, cap - n, "error %s %s\n", code,
 				      r->overflow ? "response exceeds the size limit" :
 				      r->err_msg[0] ? r->err_msg : "command failed");
+	/* NUL-terminated too, whatever the last branch wrote (a follow writes none). */
+	p[n] = '\0';
 	*out = p;
 	*out_len = n;
 	return 0;

@@ -145,6 +145,8 @@ static bool client_queue(struct ctl_client *c, const char *p, size_t n)
 {
 	size_t pending = c->out_len - c->out_off;
 
+	if (n == 0)
+		return true;
 	if (pending + n > CTL_MAX_OUTPUT)
 		return false;
 	if (c->out_off > 0 && c->out_len + n > c->out_cap) {

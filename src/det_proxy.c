@@ -57,7 +57,7 @@ static enum det_result judge(const struct det_env *env, const struct proxy_targe
 		return DET_NO;
 	snprintf(out->dialect, sizeof(out->dialect), "%s", dialect);
 	if (!t->family)
-		snprintf(out->name, sizeof(out->name), "%s", shown);
+		snprintf(out->name, sizeof(out->name), "%.253s", shown);
 	snprintf(out->detail, sizeof(out->detail), "%s to %s%.100s%s:%u (%s)", dialect,
 		 t->family == AF_INET6 ? "[" : "", shown, t->family == AF_INET6 ? "]" : "",
 		 t->port, why);

@@ -101,7 +101,8 @@ int feed_build_snapshot(struct feed *out, const char *provider, uint64_t serial,
 		return -1;
 	}
 	memcpy(out->entries, e, n * sizeof(*e));
-	qsort(out->entries, n, sizeof(*e), qsort_entry_cmp);
+	if (n)
+		qsort(out->entries, n, sizeof(*e), qsort_entry_cmp);
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n && feed_entry_cmp(&out->entries[i], &out->entries[i + 1]) == 0)
 			continue;

@@ -142,7 +142,8 @@ static int want_build(const struct feed *cur, const struct feed *f, struct feed 
 			t[k] = (struct tagged){ &cur->entries[i], k };
 	for (i = 0; i < f->n_entries; i++, k++)
 		t[k] = (struct tagged){ &f->entries[i], k };
-	qsort(t, n, sizeof(*t), tagged_cmp);
+	if (n)
+		qsort(t, n, sizeof(*t), tagged_cmp);
 	out->entries = calloc(n ? n : 1, sizeof(*out->entries));
 	if (!out->entries)
 		goto out;
