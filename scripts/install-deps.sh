@@ -10,6 +10,7 @@ PACKAGES="
 	libsodium-dev libcurl4-openssl-dev minisign nginx-light
 	nftables iproute2 iptables iputils-ping ethtool
 	python3 procps kmod coreutils
+	man-db groff-base
 "
 
 if [ "$(id -u)" != 0 ]; then

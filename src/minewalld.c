@@ -29,6 +29,7 @@
 #include "mwstats.h"
 #include "offline.h"
 #include "pool_lists.h"
+#include "privs.h"
 #include "queue.h"
 #include "ruleset.h"
 
@@ -391,6 +392,29 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
+/* Start-up is done (rules in, sockets made, control socket chowned): keep only what the
+ * packet path, reloads and the exit need. A capability that cannot be lowered is fatal. */
+static void daemon_drop_privs(void)
+{
+	struct privs_sets s;
+	const char *step;
+	char kept[64], left[512];
+
+	if (privs_drop(privs_daemon_keep(), &step) < 0)
+		fatal("dropping capabilities: %s", step);
+	if (privs_read(&s) < 0) {
+		log_warn("capabilities dropped, but /proc/self/status is unreadable");
+		return;
+	}
+	privs_names(s.eff, kept, sizeof(kept));
+	log_info("capabilities: kept %s; no_new_privs set", kept);
+	if (s.bnd & ~privs_daemon_keep()) {
+		privs_names(s.bnd & ~privs_daemon_keep(), left, sizeof(left));
+		log_warnx("no CAP_SETPCAP: the bounding set still holds %s (no_new_privs keeps "
+			  "an exec from gaining them)", left);
+	}
+}
+
 static int run_daemon(struct daemon *d)
 {
 	struct ruleset_cfg rc;
@@ -427,6 +451,7 @@ static int run_daemon(struct daemon *d)
 		close_queues(d);
 		fatalx("cannot fill minewall's enforcement sets");
 	}
+	daemon_drop_privs();
 	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
 		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
 		 d->conf->fail_open ? "fail-open" : "fail-closed",
