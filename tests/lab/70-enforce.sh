@@ -80,8 +80,11 @@ lab_wait 3 eval "lab_ctl hosts list | grep -q '^$LAB_C4 .*throttle'" ||
 	lab_fail "host not throttled after 2 detections: $(lab_ctl hosts list)"
 grep -q '"event_type":"tier".*"tier":"throttle"' "$LAB_DIR/eve.json" || lab_fail "no tier event for throttle"
 # A real transfer while throttled: bytes beyond the first second's bucket at $rate B/s.
+# Up to three rounds: on a loaded machine the sender itself can fall behind the
+# limit; a round within 10% of the rate proves the kernel holds it there.
 total=600000
-secs=$(lab_client "$PYTHON" - 203.0.113.4 7000 $total <<'EOF'
+throttle_round() {
+	secs=$(lab_client "$PYTHON" - 203.0.113.4 7000 $total <<'EOF'
 import socket, sys, time
 host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 s = socket.create_connection((host, port), timeout=30)
@@ -94,11 +97,21 @@ while s.recv(65536):
 print("%.3f" % (time.monotonic() - t0))
 EOF
 ) || lab_fail "throttled transfer failed"
-"$PYTHON" -c "import sys
+	"$PYTHON" -c "import sys
 total, rate, secs = $total, $rate, $secs
 got = (total - rate) / secs
 print('# throttled: %d bytes in %.2f s: %.0f B/s after the initial bucket (limit %d)' % (total, secs, got, rate))
-sys.exit(0 if abs(got - rate) <= 0.10 * rate else 1)" || lab_fail "throttled rate not within 10% of $rate B/s"
+sys.exit(0 if abs(got - rate) <= 0.10 * rate else 1)"
+}
+ok=
+for round in 1 2 3; do
+	if throttle_round; then
+		ok=1
+		break
+	fi
+	sleep 1.5	# let the host's byte bucket refill
+done
+[ -n "$ok" ] || lab_fail "throttled rate not within 10% of $rate B/s in three rounds"
 # Two more detections: quarantine.
 mine 203.0.113.11
 mine 203.0.113.12
