@@ -51,6 +51,10 @@ struct df_feed {
 	size_t n;
 	size_t domains;			/* domain entries, not applied */
 	size_t blocked, alerted;	/* as last synced */
+	/* What the last commit left in the kernel, so the next sync needs no
+	 * read-back; kern_known false (start, failed commit): read the sets. */
+	struct ep_entry *kern;
+	bool kern_known;
 	uint64_t serial;
 	uint64_t next_expiry_ms;	/* earliest entry or feed expiry; 0 none */
 	unsigned long seen_rejected, seen_errors;
@@ -221,7 +225,9 @@ static int feeds_commit(struct daemon *d, struct df_feed *with, struct ep_entry 
 {
 	struct daemon_feeds *df = d->feeds;
 	struct enforcer *e = daemon_enforcer(d);
-	size_t blocked[CONF_MAX_FEEDS] = { 0 }, alerted[CONF_MAX_FEEDS] = { 0 };
+	size_t blocked[CONF_MAX_FEEDS] = { 0 }, alerted[CONF_MAX_FEEDS] = { 0 }, changes;
+	struct ep_entry *w[CONF_MAX_FEEDS] = { NULL };
+	uint64_t t0 = now_monotonic_ms(), t1;
 	unsigned int i;
 
 	if (!e || !enforce_feed_name_ok(with->name)) {
@@ -233,28 +239,37 @@ static int feeds_commit(struct daemon *d, struct df_feed *with, struct ep_entry 
 		return -1;
 	for (i = 0; i < df->n; i++) {
 		struct df_feed *x = &df->feed[i];
-		struct ep_entry *w;
 		int rc;
 
 		if (x != with && (!df->corroborate || !enforce_feed_name_ok(x->name)))
 			continue;
-		w = wanted_of(df, i, with, v, n, &blocked[i], &alerted[i]);
-		if (!w)
+		w[i] = wanted_of(df, i, with, v, n, &blocked[i], &alerted[i]);
+		if (!w[i])
 			goto fail;
-		rc = enforce_sync_source(e, ENF_FEED, x->name, w, blocked[i]);
-		free(w);
+		if (x->kern_known)
+			rc = enforce_sync_known(e, ENF_FEED, x->name, x->kern, x->blocked, w[i],
+						blocked[i]);
+		else
+			rc = enforce_sync_source(e, ENF_FEED, x->name, w[i], blocked[i]);
 		if (rc < 0)
 			goto fail;
 	}
+	changes = enforce_pending(e);
+	t1 = now_monotonic_ms();
 	if (enforce_commit(e) < 0)
 		goto fail;
+	log_info("feed %s: %zu set changes in one batch (diff %llu ms, commit %llu ms)", with->name,
+		 changes, (unsigned long long)(t1 - t0), (unsigned long long)(now_monotonic_ms() - t1));
 	for (i = 0; i < df->n; i++) {
 		struct df_feed *x = &df->feed[i];
 
-		if (x != with && !df->corroborate)
+		if (!w[i])
 			continue;
 		x->blocked = blocked[i];
 		x->alerted = alerted[i];
+		free(x->kern);
+		x->kern = w[i];
+		x->kern_known = true;
 	}
 	free(with->eps);
 	with->eps = v;
@@ -264,6 +279,11 @@ static int feeds_commit(struct daemon *d, struct df_feed *with, struct ep_entry 
 fail:
 	log_warnx("feed %s: sets not changed: %s", with->name, enforce_error(e));
 	enforce_abort(e);
+	for (i = 0; i < df->n; i++) {
+		if (w[i])
+			df->feed[i].kern_known = false;
+		free(w[i]);
+	}
 	return -1;
 }
 
@@ -590,6 +610,7 @@ static void table_from(struct daemon_feeds *df, const struct mw_conf *c, struct 
 			if (old[j].eps && strcmp(old[j].name, c->feeds[i].name) == 0) {
 				*x = old[j];
 				old[j].eps = NULL;
+				old[j].kern = NULL;
 				break;
 			}
 		}
@@ -709,6 +730,7 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc)
 				enforce_abort(e);
 		}
 		free(old[i].eps);
+		free(old[i].kern);
 	}
 	if (nc->n_feeds) {
 		df->subs = subs_open(d, nc);
@@ -730,8 +752,10 @@ void daemon_feeds_fini(struct daemon *d)
 		return;
 	feed_subs_free(df->subs);
 	feed_pub_free(df->pub);
-	for (i = 0; i < df->n; i++)
+	for (i = 0; i < df->n; i++) {
 		free(df->feed[i].eps);
+		free(df->feed[i].kern);
+	}
 	free(df);
 	d->feeds = NULL;
 }
