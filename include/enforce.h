@@ -161,5 +161,12 @@ int enforce_list(struct enforcer *e, enum enforce_source src, const char *feed,
  * set is rewritten). Needs enforce_begin() first; the caller commits. 0 or -1. */
 int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char *feed,
 			const struct ep_entry *wanted, size_t n_wanted);
+/* The same diff against have[], what the caller knows the sets hold (what it
+ * last committed), without reading them back: dumping a large hash set costs
+ * time quadratic in its size (each dump part walks it from the start). The
+ * caller falls back to enforce_sync_source after a failed commit. 0 or -1. */
+int enforce_sync_known(struct enforcer *e, enum enforce_source src, const char *feed,
+		       const struct ep_entry *have, size_t n_have,
+		       const struct ep_entry *wanted, size_t n_wanted);
 
 #endif

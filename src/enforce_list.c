@@ -266,8 +266,11 @@ static int canonical(const struct ep_entry *entry, struct ep_entry *out)
 	return 0;
 }
 
-int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char *feed,
-			const struct ep_entry *wanted, size_t n_wanted)
+/* Queue what turns have[] into wanted[]; have is read from the kernel when
+ * known is NULL. */
+static int sync_diff(struct enforcer *e, enum enforce_source src, const char *feed,
+		     const struct ep_entry *known, size_t n_known,
+		     const struct ep_entry *wanted, size_t n_wanted)
 {
 	struct epvec have = { 0 }, want = { 0 };
 	size_t i = 0, j = 0;
@@ -277,8 +280,21 @@ int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char 
 		errno = EINVAL;
 		return -1;
 	}
-	if (enforce_list(e, src, feed, ep_push, &have) != 0)
-		goto out;
+	if (known == NULL) {
+		if (enforce_list(e, src, feed, ep_push, &have) != 0)
+			goto out;
+	} else {
+		have.v = calloc(n_known ? n_known : 1, sizeof(*have.v));
+		if (have.v == NULL)
+			goto out;
+		for (i = 0; i < n_known; i++) {
+			if (canonical(&known[i], &have.v[have.n]) < 0) {
+				errno = EINVAL;
+				goto out;
+			}
+			have.n++;
+		}
+	}
 	want.v = calloc(n_wanted ? n_wanted : 1, sizeof(*want.v));
 	if (want.v == NULL)
 		goto out;
@@ -289,8 +305,9 @@ int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char 
 		}
 		want.n++;
 	}
-	for (i = 0; i < have.n; i++)
-		canonical(&have.v[i], &have.v[i]);
+	if (known == NULL)
+		for (i = 0; i < have.n; i++)
+			canonical(&have.v[i], &have.v[i]);
 	if (want.n)
 		qsort(want.v, want.n, sizeof(*want.v), ep_cmp);
 	if (have.n)
@@ -310,11 +327,15 @@ int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char 
 			if (enforce_block_del(e, src, feed, &have.v[j]) < 0)
 				goto out;
 			j++;
+			while (j < have.n && ep_cmp(&have.v[j], &have.v[j - 1]) == 0)
+				j++;
 		} else {
 			i++;
 			j++;
 			while (i < want.n && ep_cmp(&want.v[i], &want.v[i - 1]) == 0)
 				i++;
+			while (j < have.n && ep_cmp(&have.v[j], &have.v[j - 1]) == 0)
+				j++;
 		}
 	}
 	ret = 0;
@@ -322,4 +343,21 @@ out:
 	free(have.v);
 	free(want.v);
 	return ret;
+}
+
+int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char *feed,
+			const struct ep_entry *wanted, size_t n_wanted)
+{
+	return sync_diff(e, src, feed, NULL, 0, wanted, n_wanted);
+}
+
+int enforce_sync_known(struct enforcer *e, enum enforce_source src, const char *feed,
+		       const struct ep_entry *have, size_t n_have,
+		       const struct ep_entry *wanted, size_t n_wanted)
+{
+	if (have == NULL && n_have) {
+		errno = EINVAL;
+		return -1;
+	}
+	return sync_diff(e, src, feed, have ? have : wanted, n_have, wanted, n_wanted);
 }

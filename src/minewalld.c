@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "daemon_enforce.h"
+#include "daemon_feeds.h"
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "detect.h"
@@ -323,6 +324,7 @@ static int reload(struct daemon *d, char **why)
 	/* The rules are in; sets follow the new lists and allowlists. A failure
 	 * here leaves the old elements in place, which is logged. */
 	daemon_enforce_reload(d, nc, nl);
+	daemon_feeds_reload(d, nc);
 	conf_free(d->conf);
 	pool_lists_free(d->lists);
 	d->conf = nc;
@@ -368,6 +370,7 @@ static void on_tick(struct evloop *loop, int fd, void *arg)
 		return;
 	engine_tick(d->engine, now_monotonic_ms());
 	daemon_enforce_tick(d);
+	daemon_feeds_tick(d);
 }
 
 static int setup_fds(struct daemon *d)
@@ -451,6 +454,9 @@ static int run_daemon(struct daemon *d)
 		close_queues(d);
 		fatalx("cannot fill minewall's enforcement sets");
 	}
+	/* Feeds after enforcement: their sets exist and the allowlist is in. */
+	if (daemon_feeds_init(d) < 0)
+		log_warnx("feeds not running; detection and enforcement go on without them");
 	daemon_drop_privs();
 	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
 		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
@@ -462,6 +468,7 @@ static int run_daemon(struct daemon *d)
 		d->exit_code = 1;
 
 	/* State saved first; then rules, so no packet is queued to a socket about to close. */
+	daemon_feeds_fini(d);
 	daemon_enforce_fini(d);
 	if (ruleset_remove() < 0) {
 		log_warnx("could not remove minewall's nftables tables");

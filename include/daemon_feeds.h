@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's feeds: subscribed feeds into their kernel sets, our own
+ * detections published as a signed feed. */
+#ifndef MW_DAEMON_FEEDS_H
+#define MW_DAEMON_FEEDS_H
+
+#include "daemon.h"
+
+/* After daemon_enforce_init: protected ranges, subscriptions (the last good
+ * copy of each feed is applied from feed.state_dir before the first fetch),
+ * publishing, and the feeds control command. 0, or -1 with a log line. */
+int daemon_feeds_init(struct daemon *d);
+/* Every second: entries and feeds whose time is up leave the sets, fetch
+ * results become events, and our feed is published when its interval passed. */
+void daemon_feeds_tick(struct daemon *d);
+/* Before d->conf is replaced by nc: protected ranges again; subscriptions and
+ * the publisher are made anew when their part of the config changed (their
+ * state on disk carries over). 0, or -1 with a log line (old ones kept). */
+int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc);
+void daemon_feeds_fini(struct daemon *d);
+
+#endif
