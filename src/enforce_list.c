@@ -171,7 +171,9 @@ static int walk_set(struct enforcer *e, const char *name, int family,
 			r = emit(family, kind, &rv.v[i], NULL, cb, arg);
 		goto out;
 	}
-	qsort(rv.v, rv.n, sizeof(rv.v[0]), raw_cmp);
+	/* An empty vector is NULL, which qsort must not get (UBSan stops the daemon). */
+	if (rv.n > 1)
+		qsort(rv.v, rv.n, sizeof(rv.v[0]), raw_cmp);
 	for (i = 0; i < rv.n && r == 0; i++) {
 		if (!rv.v[i].key.end) {
 			start = &rv.v[i];
@@ -290,8 +292,10 @@ int enforce_sync_source(struct enforcer *e, enum enforce_source src, const char 
 	}
 	for (i = 0; i < have.n; i++)
 		canonical(&have.v[i], &have.v[i]);
-	qsort(want.v, want.n, sizeof(*want.v), ep_cmp);
-	qsort(have.v, have.n, sizeof(*have.v), ep_cmp);
+	if (want.n > 1)
+		qsort(want.v, want.n, sizeof(*want.v), ep_cmp);
+	if (have.n > 1)
+		qsort(have.v, have.n, sizeof(*have.v), ep_cmp);
 	i = j = 0;
 	while (i < want.n || j < have.n) {
 		int c = i == want.n ? 1 : j == have.n ? -1 : ep_cmp(&want.v[i], &have.v[j]);
