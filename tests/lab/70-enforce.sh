@@ -139,15 +139,30 @@ for b in json.load(sys.stdin):
 [ "$left" -lt 300 ] && [ "$left" -gt 250 ] || lab_fail "block restored with $left s left, not its remaining time"
 lab_log "after kill -9: quarantine back, admin block back with ${left}s left"
 
-# --- 5. release with minewallctl
+# --- 5. the allowlist from minewallctl, in both output forms
+json_ok() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)' || lab_fail "$1: not JSON"; }
+lab_ctl allow add 203.0.113.13 >/dev/null || lab_fail "allow add failed"
+lab_ctl allow list | grep -q '^203\.0\.113\.13 *minewallctl' || lab_fail "allow list: $(lab_ctl allow list)"
+lab_ctl --json allow list | json_ok "allow list --json"
+lab_ctl --json blocks list | json_ok "blocks list --json"
+lab_ctl --json hosts list | json_ok "hosts list --json"
+lab_ctl blocks list detect | grep -q '203\.0\.113\.13' &&
+	lab_fail "allowing 203.0.113.13 left the daemon's block on it"
+lab_ctl allow del 203.0.113.13 >/dev/null || lab_fail "allow del failed"
+! lab_ctl allow list | grep -q '203\.0\.113\.13' || lab_fail "allow del left the entry"
+lab_ctl allow add 203.0.113.0:80 >/dev/null 2>&1 && lab_fail "allow add took an address with a port"
+grep -q '"event_type":"admin".*"allow"' "$LAB_DIR/eve.json" || lab_fail "no admin event for allow add"
+
+# --- 6. release with minewallctl
 lab_ctl hosts release $LAB_C4 >/dev/null || lab_fail "hosts release failed"
 hello 203.0.113.2 || lab_fail "released host still cut off: $(cat "$LAB_DIR/send.err")"
 grep -q '"event_type":"admin".*"release"' "$LAB_DIR/eve.json" || lab_fail "no admin event for the release"
 lab_log "release restored the host"
 lab_stop_daemon TERM
 
-# --- 6. a damaged state file is set aside, the daemon starts
-head -c 40 "$state" >"$state.cut" && mv "$state.cut" "$state"
+# --- 7. a damaged state file is set aside, the daemon starts
+size=$(wc -c <"$state")
+head -c $((size - 3)) "$state" >"$state.cut" && mv "$state.cut" "$state"	# cut inside its end line
 lab_start_daemon "$conf"
 lab_wait 3 eval 'ls "$state".corrupt-* >/dev/null 2>&1' || lab_fail "damaged state file not set aside"
 grep -q 'state file set aside' "$LAB_DAEMON_LOG" || lab_fail "no log line for the damaged state file"
