@@ -111,6 +111,15 @@ void feed_fini(struct feed *f);
 enum feed_verdict feed_parse(const uint8_t *buf, size_t len, const struct feed_limits *lim,
 			     struct feed *out, char *err, size_t errsize);
 
+/* The signature part of feed_verify and feed_keys_verify: parse sig_text,
+ * refuse legacy signatures, find the pinned key by id and verify the
+ * prehashed signature over body. FEED_OK with *sig_out (malloc'd, free it)
+ * and *key_out (when not NULL) set; else the failure's verdict and err. */
+enum feed_verdict feed_signature_check(const uint8_t *body, size_t len, const char *sig_text,
+					size_t sig_len, const struct minisign_pubkey *keys, size_t nkeys,
+					struct minisign_sig **sig_out,
+					const struct minisign_pubkey **key_out, char *err, size_t errsize);
+
 /* Verify body with the .minisig text against the pinned keys (prehash
  * required), THEN parse it and check the trusted comment equals the one the
  * header gives. out->verified is true on FEED_OK. */

@@ -492,35 +492,29 @@ int feed_trusted_comment(const struct feed *f, char *out, size_t outsize)
 	return n < 0 || (size_t)n >= outsize ? -1 : 0;
 }
 
-enum feed_verdict feed_verify(const uint8_t *body, size_t len, const char *sig_text, size_t sig_len,
-			      const struct minisign_pubkey *keys, size_t nkeys,
-			      const struct feed_limits *lim, struct feed *out,
-			      char *err, size_t errsize)
+enum feed_verdict feed_signature_check(const uint8_t *body, size_t len, const char *sig_text,
+					size_t sig_len, const struct minisign_pubkey *keys, size_t nkeys,
+					struct minisign_sig **sig_out,
+					const struct minisign_pubkey **key_out, char *err, size_t errsize)
 {
-	struct minisign_sig *sig = NULL;
 	const struct minisign_pubkey *pk = NULL;
-	enum feed_verdict v = FEED_E_SIGNATURE;
+	struct minisign_sig *sig;
 	enum minisign_fail why;
-	char tc[FEED_TC_MAX], hex[17];
+	char hex[17];
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	/* Bound the work before any hashing. */
-	if (len > lim->max_size) {
-		snprintf(err, errsize, "feed of %zu bytes exceeds the limit of %zu", len, lim->max_size);
-		return FEED_E_SIZE;
-	}
+	*sig_out = NULL;
 	sig = malloc(sizeof(*sig));
 	if (!sig) {
 		snprintf(err, errsize, "out of memory");
 		return FEED_E_SYSTEM;
 	}
 	if (minisign_sig_parse(sig_text, sig_len, sig, err, errsize) < 0)
-		goto out;
+		goto fail;
 	if (!sig->prehashed) {
 		snprintf(err, errsize, "legacy (non-prehashed) signature refused");
-		v = FEED_E_LEGACY;
-		goto out;
+		free(sig);
+		return FEED_E_LEGACY;
 	}
 	for (i = 0; i < nkeys && !pk; i++)
 		if (memcmp(keys[i].keyid, sig->keyid, MINISIGN_KEYID_BYTES) == 0)
@@ -528,13 +522,40 @@ enum feed_verdict feed_verify(const uint8_t *body, size_t len, const char *sig_t
 	if (!pk) {
 		minisign_keyid_hex(sig->keyid, hex);
 		snprintf(err, errsize, "signed by key %s, which is not pinned", hex);
-		v = FEED_E_KEY_UNPINNED;
-		goto out;
+		free(sig);
+		return FEED_E_KEY_UNPINNED;
 	}
 	if (minisign_verify(sig, pk, body, len, true, &why, err, errsize) < 0) {
-		v = why == MINISIGN_FAIL_LEGACY ? FEED_E_LEGACY : FEED_E_SIGNATURE;
-		goto out;
+		free(sig);
+		return why == MINISIGN_FAIL_LEGACY ? FEED_E_LEGACY : FEED_E_SIGNATURE;
 	}
+	*sig_out = sig;
+	if (key_out)
+		*key_out = pk;
+	return FEED_OK;
+fail:
+	free(sig);
+	return FEED_E_SIGNATURE;
+}
+
+enum feed_verdict feed_verify(const uint8_t *body, size_t len, const char *sig_text, size_t sig_len,
+			      const struct minisign_pubkey *keys, size_t nkeys,
+			      const struct feed_limits *lim, struct feed *out,
+			      char *err, size_t errsize)
+{
+	struct minisign_sig *sig = NULL;
+	enum feed_verdict v;
+	char tc[FEED_TC_MAX];
+
+	memset(out, 0, sizeof(*out));
+	/* Bound the work before any hashing. */
+	if (len > lim->max_size) {
+		snprintf(err, errsize, "feed of %zu bytes exceeds the limit of %zu", len, lim->max_size);
+		return FEED_E_SIZE;
+	}
+	v = feed_signature_check(body, len, sig_text, sig_len, keys, nkeys, &sig, NULL, err, errsize);
+	if (v != FEED_OK)
+		goto out;
 	/* Only now is the body worth parsing. */
 	v = feed_parse(body, len, lim, out, err, errsize);
 	if (v != FEED_OK)

@@ -125,42 +125,18 @@ enum feed_verdict feed_keys_verify(const uint8_t *body, size_t len, const char *
 				   time_t now, struct feed_keys *out, char *err, size_t errsize)
 {
 	const struct minisign_pubkey *pk = NULL;
-	struct minisign_sig *sig;
-	enum feed_verdict v = FEED_E_SIGNATURE;
-	enum minisign_fail why;
-	char tc[KEYS_TC_MAX], hex[17];
-	size_t i;
+	struct minisign_sig *sig = NULL;
+	enum feed_verdict v;
+	char tc[KEYS_TC_MAX];
 
 	memset(out, 0, sizeof(*out));
 	if (len > KEYS_SIZE_MAX) {
 		snprintf(err, errsize, "keys document larger than %d bytes", KEYS_SIZE_MAX);
 		return FEED_E_SIZE;
 	}
-	sig = malloc(sizeof(*sig));
-	if (!sig) {
-		snprintf(err, errsize, "out of memory");
-		return FEED_E_SYSTEM;
-	}
-	if (minisign_sig_parse(sig_text, sig_len, sig, err, errsize) < 0)
+	v = feed_signature_check(body, len, sig_text, sig_len, keys, nkeys, &sig, &pk, err, errsize);
+	if (v != FEED_OK)
 		goto out;
-	if (!sig->prehashed) {
-		snprintf(err, errsize, "legacy (non-prehashed) signature refused");
-		v = FEED_E_LEGACY;
-		goto out;
-	}
-	for (i = 0; i < nkeys && !pk; i++)
-		if (memcmp(keys[i].keyid, sig->keyid, MINISIGN_KEYID_BYTES) == 0)
-			pk = &keys[i];
-	if (!pk) {
-		minisign_keyid_hex(sig->keyid, hex);
-		snprintf(err, errsize, "signed by key %s, which is not pinned", hex);
-		v = FEED_E_KEY_UNPINNED;
-		goto out;
-	}
-	if (minisign_verify(sig, pk, body, len, true, &why, err, errsize) < 0) {
-		v = why == MINISIGN_FAIL_LEGACY ? FEED_E_LEGACY : FEED_E_SIGNATURE;
-		goto out;
-	}
 	v = feed_keys_parse(body, len, out, err, errsize);
 	if (v != FEED_OK)
 		goto out;
