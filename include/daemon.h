@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The running daemon's state, shared by minewalld.c and the subsystems it
- * drives (control socket, enforcement, feeds). One instance, one thread. */
+ * drives (control socket, enforcement, feeds). One instance. Everything here
+ * belongs to the main thread; the packet path runs in the queue workers
+ * (workers.h), which see only what workers_set_conf/_allow hand them. */
 #ifndef MW_DAEMON_H
 #define MW_DAEMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -14,21 +17,19 @@ struct ctl_cmds;
 struct ctl_server;
 struct daemon_enforce;
 struct daemon_feeds;
-struct engine;
 struct eventlog;
 struct evloop;
 struct metrics;
 struct pool_lists;
-struct queue;
+struct workers;
 
 struct daemon {
 	struct mw_conf *conf;
 	struct pool_lists *lists;
-	struct engine *engine;
+	struct workers *workers;	/* one thread per queue, each with its engine */
 	struct eventlog *events;
 	struct evloop *loop;
-	struct queue *queues[CONF_MAX_QUEUES];
-	unsigned int n_queues;
+	bool stopping;			/* rules removed: findings are logged, not enforced */
 	enum queue_mech mech;
 	int sigfd;
 	int timerfd;

@@ -31,5 +31,10 @@ void daemon_enforce_fini(struct daemon *d);
 
 /* For feeds: the enforcer, to sync a feed's sets. */
 struct enforcer *daemon_enforcer(struct daemon *d);
+struct ep_table;
+struct domain_set;
+/* The allowlists the packet path consults (NULL before daemon_enforce_init). */
+void daemon_enforce_allowlists(const struct daemon *d, const struct ep_table **allow,
+			       const struct domain_set **names);
 
 #endif

@@ -34,7 +34,14 @@ struct engine_stats {
 /* The engine keeps pointers to c and lists; engine_reconfigure swaps them. */
 struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *lists,
 			  engine_event_cb on_event, void *arg);
+/* One of `parts` engines that together serve the queues (one per worker):
+ * flows.max and flows.buffers are divided between them. */
+struct engine *engine_new_part(const struct mw_conf *c, const struct pool_lists *lists,
+			       unsigned int parts, engine_event_cb on_event, void *arg);
 void engine_free(struct engine *e);
+/* Use owner's relay tracker (hosts on either leg of mining flows), so legs
+ * seen by different workers complete one picture. owner must outlive e. */
+void engine_share_relays(struct engine *e, const struct engine *owner);
 struct domain_set;
 struct ep_table;
 /* Destinations (addresses/prefixes, domains) a detection never blocks: it is
@@ -56,6 +63,9 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
  * pool SNI), also on later matches of a flow already reported. */
 typedef void (*engine_learn_cb)(void *arg, const struct det_learned *l, unsigned int n);
 void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg);
+/* Learn an address another engine learned (workers share what DNS taught);
+ * its lifetime counts from now_ms; not counted in stats.learned. 0 or -1. */
+int engine_add_learned(struct engine *e, const struct det_learned *l, uint64_t now_ms);
 /* Only the detectors that teach addresses run (the look-ahead pass of -r). */
 void engine_set_learn_only(struct engine *e, bool learn_only);
 /* Offline look-ahead: every address `from` learned (DNS answers, pool SNI)

@@ -42,6 +42,7 @@ struct mwstats {
 	struct engine_stats engine;
 	struct flow_stats flows;
 	uint32_t flow_capacity;
+	uint64_t mailbox_lost;		/* findings the queue workers could not hand over */
 	uint64_t reloads_ok, reloads_failed;
 	const struct mwstats_tally *tally;
 };

@@ -30,7 +30,7 @@ void relay_track_free(struct relay_track *rt);
 /* A mining flow from client to server was seen at now_ms. Returns true and
  * fills out when it completes a relay (the client was seen accepting mining
  * connections, or the server was seen opening them). A relay is reported once
- * per window. */
+ * per window. Safe to call from several threads (the queue workers share one). */
 bool relay_track_note(struct relay_track *rt, const struct relay_host *client,
 		      const struct relay_host *server, uint64_t now_ms, struct relay_finding *out);
 

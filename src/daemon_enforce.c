@@ -16,7 +16,7 @@
 #include "ctl_server.h"
 #include "daemon_enforce.h"
 #include "domain_set.h"
-#include "engine.h"
+#include "workers.h"
 #include "ep_table.h"
 #include "escalate.h"
 #include "eventlog.h"
@@ -242,19 +242,44 @@ static struct ep_table *allow_union(const struct daemon_enforce *de)
 	return t;
 }
 
-/* Rebuild allow_all from its parts and queue the kernel difference. */
-static int allow_refresh(struct daemon *d)
+void daemon_enforce_allowlists(const struct daemon *d, const struct ep_table **allow,
+			       const struct domain_set **names)
+{
+	*allow = d->enf ? d->enf->allow_all : NULL;
+	*names = d->enf ? d->enf->allow_names : NULL;
+}
+
+/* Hand the current allowlists to the queue workers. Only once they all use
+ * them may the previous tables be freed: 0, or -1 when a worker did not take
+ * them (the previous tables must then stay alive). */
+static int allow_publish(struct daemon *d)
 {
 	struct daemon_enforce *de = d->enf;
-	struct ep_table *all = allow_union(de);
 
-	if (!all)
-		return -1;
-	allow_sync(de->enf, ENF_ALLOW, de->allow_all, all);
-	ep_table_free(de->allow_all);
-	de->allow_all = all;
-	engine_set_allow(d->engine, de->allow_all, de->allow_names);
-	return 0;
+	return d->workers ? workers_set_allow(d->workers, de->allow_all, de->allow_names) : 0;
+}
+
+/* Rebuild allow_all from its parts, queue the kernel difference and give
+ * the workers the result (with allow_names, which the caller may have just
+ * replaced: old_names is freed once they no longer use it). */
+static int allow_refresh(struct daemon *d, struct domain_set *old_names)
+{
+	struct daemon_enforce *de = d->enf;
+	struct ep_table *all = allow_union(de), *old_all = de->allow_all;
+	int rc = 0;
+
+	if (all) {
+		allow_sync(de->enf, ENF_ALLOW, de->allow_all, all);
+		de->allow_all = all;
+	} else {
+		old_all = NULL;
+		rc = -1;
+	}
+	if (allow_publish(d) < 0)
+		return -1;	/* the old tables leak rather than be freed under a worker */
+	ep_table_free(old_all);
+	domain_set_free(old_names);
+	return rc;
 }
 
 /* ---- lists and ports --------------------------------------------------- */
@@ -542,7 +567,7 @@ static void state_restore(struct daemon *d)
 			break;
 		}
 	}
-	allow_refresh(d);
+	allow_refresh(d, NULL);
 	if (enforce_commit(de->enf) < 0) {
 		log_warnx("saved state not applied: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
@@ -733,7 +758,7 @@ static int cmd_allow(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 		} else {
 			ep_table_del(de->allow_dyn, &e);
 		}
-		if (allow_refresh(d) < 0 || enforce_commit(de->enf) < 0) {
+		if (allow_refresh(d, NULL) < 0 || enforce_commit(de->enf) < 0) {
 			enforce_abort(de->enf);
 			return ctl_resp_error(r, "failed", "%s", enforce_error(de->enf));
 		}
@@ -850,7 +875,7 @@ int daemon_enforce_init(struct daemon *d)
 			de->qallow = q;
 		}
 	}
-	if (allow_refresh(d) < 0 || lists_sync(d, d->lists) < 0 || enforce_commit(de->enf) < 0) {
+	if (allow_refresh(d, NULL) < 0 || lists_sync(d, d->lists) < 0 || enforce_commit(de->enf) < 0) {
 		log_warnx("enforcement sets not filled: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 		return -1;
@@ -885,7 +910,7 @@ int daemon_enforce_reload(struct daemon *d, const struct mw_conf *nc, const stru
 {
 	struct daemon_enforce *de = d->enf;
 	struct ep_table *st = ep_table_new(), *q = ep_table_new();
-	struct domain_set *names = domain_set_new();
+	struct domain_set *names = domain_set_new(), *old_names;
 	struct escalate_cfg ec;
 
 	if (!de)
@@ -901,11 +926,11 @@ int daemon_enforce_reload(struct daemon *d, const struct mw_conf *nc, const stru
 	allow_sync(de->enf, ENF_QALLOW, de->qallow, q);
 	ep_table_free(de->allow_static);
 	de->allow_static = st;
-	domain_set_free(de->allow_names);
+	old_names = de->allow_names;
 	de->allow_names = names;
 	ep_table_free(de->qallow);
 	de->qallow = q;
-	if (allow_refresh(d) < 0 || lists_sync(d, nl) < 0 || enforce_commit(de->enf) < 0) {
+	if (allow_refresh(d, old_names) < 0 || lists_sync(d, nl) < 0 || enforce_commit(de->enf) < 0) {
 		log_warnx("reload: enforcement sets not updated: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 		return -1;

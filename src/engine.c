@@ -30,6 +30,7 @@ struct engine {
 	struct flow_table *flows;
 	struct ep_table *learned;
 	struct relay_track *relays;
+	bool relays_owned;	/* false when borrowed from another engine (workers share one) */
 	struct det_env env;
 	struct verdict_policy pol;
 	engine_event_cb on_event;
@@ -69,9 +70,23 @@ static void engine_apply_conf(struct engine *e, const struct mw_conf *c, const s
 struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *lists,
 			  engine_event_cb on_event, void *arg)
 {
+	return engine_new_part(c, lists, 1, on_event, arg);
+}
+
+/* flows.max and flows.buffers are totals: each of `parts` engines gets its share. */
+static uint32_t engine_share(uint32_t total, unsigned int parts, uint32_t floor)
+{
+	uint32_t n = parts > 1 ? total / parts : total;
+
+	return n < floor ? (total < floor ? total : floor) : n;
+}
+
+struct engine *engine_new_part(const struct mw_conf *c, const struct pool_lists *lists,
+			       unsigned int parts, engine_event_cb on_event, void *arg)
+{
 	struct flow_table_cfg fc = {
-		.max_flows = c->max_flows,
-		.max_buffers = c->max_buffers,
+		.max_flows = engine_share(c->max_flows, parts, 1024),
+		.max_buffers = engine_share(c->max_buffers, parts, 64),
 		.inspect_bytes = c->inspect_bytes,
 		.idle_timeout_ms = c->idle_timeout * 1000u,
 	};
@@ -82,6 +97,7 @@ struct engine *engine_new(const struct mw_conf *c, const struct pool_lists *list
 	e->flows = flow_table_new(&fc);
 	e->learned = ep_table_new();
 	e->relays = relay_track_new(RELAY_HOSTS, RELAY_WINDOW_MS);
+	e->relays_owned = true;
 	if (!e->flows || !e->learned || !e->relays) {
 		engine_free(e);
 		return NULL;
@@ -99,8 +115,17 @@ void engine_free(struct engine *e)
 	if (e->flows)
 		flow_table_free(e->flows);
 	ep_table_free(e->learned);
-	relay_track_free(e->relays);
+	if (e->relays_owned)
+		relay_track_free(e->relays);
 	free(e);
+}
+
+void engine_share_relays(struct engine *e, const struct engine *owner)
+{
+	if (e->relays_owned)
+		relay_track_free(e->relays);
+	e->relays = owner->relays;
+	e->relays_owned = false;
 }
 
 void engine_set_allow(struct engine *e, const struct ep_table *allow,
@@ -167,6 +192,21 @@ static enum conf_action engine_action_for(const struct engine *e, unsigned int i
 	return ci < 0 ? ACT_ALERT : e->conf->action[ci];
 }
 
+int engine_add_learned(struct engine *e, const struct det_learned *l, uint64_t now_ms)
+{
+	uint32_t ttl = l->ttl < LEARNED_TTL_MIN_S ? LEARNED_TTL_MIN_S :
+		       l->ttl > LEARNED_TTL_MAX_S ? LEARNED_TTL_MAX_S : l->ttl;
+	struct ep_entry ent = {
+		.family = l->family,
+		.plen = l->family == AF_INET ? 32 : 128,
+		.expires_ms = now_ms + (uint64_t)ttl * 1000u,
+		.tag = LEARNED_TAG_DNS,
+	};
+
+	memcpy(ent.addr, l->addr, sizeof(ent.addr));
+	return ep_table_add(e->learned, &ent) < 0 ? -1 : 0;
+}
+
 static void engine_learn(struct judge *j, const struct det_finding *f)
 {
 	unsigned int i;
@@ -177,19 +217,10 @@ static void engine_learn(struct judge *j, const struct det_finding *f)
 		return;
 	for (i = 0; i < f->n_learned && i < DET_MAX_LEARNED; i++) {
 		const struct det_learned *l = &f->learned[i];
-		uint32_t ttl = l->ttl < LEARNED_TTL_MIN_S ? LEARNED_TTL_MIN_S :
-			       l->ttl > LEARNED_TTL_MAX_S ? LEARNED_TTL_MAX_S : l->ttl;
-		struct ep_entry ent = {
-			.family = l->family,
-			.plen = l->family == AF_INET ? 32 : 128,
-			.expires_ms = j->now_ms + (uint64_t)ttl * 1000u,
-			.tag = LEARNED_TAG_DNS,
-		};
 
-		memcpy(ent.addr, l->addr, sizeof(ent.addr));
 		if (j->e->allow && ep_table_lookup(j->e->allow, l->family, l->addr, 0, 0))
 			continue;
-		if (ep_table_add(j->e->learned, &ent) == 0)
+		if (engine_add_learned(j->e, l, j->now_ms) == 0)
 			j->e->st.learned++;
 		if (j->e->on_learn)
 			j->e->on_learn(j->e->learn_arg, l, 1);

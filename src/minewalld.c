@@ -33,6 +33,7 @@
 #include "privs.h"
 #include "queue.h"
 #include "ruleset.h"
+#include "workers.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/minewall/minewall.conf"
 #define TICK_MS 1000
@@ -94,24 +95,12 @@ static void queue_cfg_from(const struct mw_conf *c, unsigned int i, struct queue
 	};
 }
 
-/* The packet path, as the queue calls it. */
-static void on_packet(void *arg, const struct queue_packet *p, struct queue_verdict *v)
+/* Findings of the queue workers, delivered on the main thread. */
+static void on_workers(struct evloop *loop, int fd, void *arg)
 {
 	struct daemon *d = arg;
-	struct timeval tv;
 
-	gettimeofday(&tv, NULL);
-	engine_packet(d->engine, p->data, p->len, p->mark, now_monotonic_ms(), &tv, v);
-}
-
-static void on_queue_readable(struct evloop *loop, int fd, void *arg)
-{
-	struct daemon *d = arg;
-	unsigned int i;
-
-	for (i = 0; i < d->n_queues; i++)
-		if (queue_fd(d->queues[i]) == fd && queue_process(d->queues[i], on_packet, d) < 0)
-			log_warnx("queue %u: receive failed; packets follow the fail mode", queue_num(d->queues[i]));
+	workers_drain(d->workers);
 }
 
 static void on_event(void *arg, const struct mw_event *ev)
@@ -119,23 +108,39 @@ static void on_event(void *arg, const struct mw_event *ev)
 	struct daemon *d = arg;
 
 	eventlog_write(d->events, ev);
-	daemon_enforce_event(d, ev);
+	if (!d->stopping)
+		daemon_enforce_event(d, ev);
 	ctl_cmds_event(d->cmds, ev);
 }
 
 static void on_learn(void *arg, const struct det_learned *l, unsigned int n)
 {
-	daemon_enforce_learned(arg, l, n);
+	struct daemon *d = arg;
+
+	if (!d->stopping)
+		daemon_enforce_learned(d, l, n);
 }
 
-static int open_queues(const struct mw_conf *c, struct queue **qs, unsigned int *n)
+static bool queue_in(const struct mw_conf *c, unsigned int num)
+{
+	return c && num >= c->queue_num && num < c->queue_num + c->queue_count;
+}
+
+/* Bind c's queues, except those `running` already has bound (their slots
+ * stay NULL: a queue number has one listener, and the running one is handed
+ * over in reuse_queues). */
+static int open_queues(const struct mw_conf *c, const struct mw_conf *running,
+		       struct queue **qs, unsigned int *n)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->queue_count; i++) {
 		struct queue_cfg qc;
 
+		qs[i] = NULL;
 		queue_cfg_from(c, i, &qc);
+		if (queue_in(running, qc.num))
+			continue;
 		qs[i] = queue_open(&qc);
 		if (!qs[i]) {
 			while (i--)
@@ -147,30 +152,60 @@ static int open_queues(const struct mw_conf *c, struct queue **qs, unsigned int 
 	return 0;
 }
 
-static void watch_queues(struct daemon *d)
+/* The old workers' queues (old, in the running config's order) that the new
+ * config keeps go into their NULL slots of qs, with the new settings; the
+ * others are closed (the rules no longer point at them). */
+static void reuse_queues(const struct mw_conf *running, const struct mw_conf *nc,
+			 struct queue **old, struct queue **qs)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->n_queues; i++)
-		evloop_add(d->loop, queue_fd(d->queues[i]), on_queue_readable, d);
+	for (i = 0; i < running->queue_count; i++) {
+		unsigned int num = running->queue_num + i;
+		struct queue_cfg qc;
+
+		if (!queue_in(nc, num)) {
+			queue_close(old[i]);
+			continue;
+		}
+		queue_cfg_from(nc, num - nc->queue_num, &qc);
+		queue_configure(old[i], &qc);
+		qs[num - nc->queue_num] = old[i];
+	}
 }
 
-static void close_queues(struct daemon *d)
+/* One worker thread per queue; they own the queues from here on. */
+static struct workers *start_workers(struct daemon *d, struct queue **qs, unsigned int n,
+				     const struct mw_conf *c, const struct pool_lists *l)
 {
-	unsigned int i;
+	struct workers_view v = { .conf = c, .lists = l };
+	struct workers_cb cb = { on_event, on_learn, d };
+	struct workers *ws;
 
-	for (i = 0; i < d->n_queues; i++) {
-		evloop_del(d->loop, queue_fd(d->queues[i]));
-		queue_close(d->queues[i]);
+	daemon_enforce_allowlists(d, &v.allow, &v.allow_names);
+	ws = workers_start(qs, n, &v, &cb);
+	if (ws && evloop_add(d->loop, workers_fd(ws), on_workers, d) < 0) {
+		workers_stop(ws, NULL);
+		return NULL;
 	}
-	d->n_queues = 0;
+	return ws;
+}
+
+/* keep: as workers_stop. */
+static void stop_workers(struct daemon *d, struct queue **keep)
+{
+	if (!d->workers)
+		return;
+	evloop_del(d->loop, workers_fd(d->workers));
+	workers_stop(d->workers, keep);
+	d->workers = NULL;
 }
 
 /* What minewallctl status/stats and /metrics report. */
 static void daemon_snapshot(void *arg, struct mwstats *st)
 {
 	struct daemon *d = arg;
-	unsigned int i;
+	struct workers_stats ws;
 
 	st->start_time = d->start_time;
 	st->uptime_s = (now_monotonic_ms() - d->start_ms) / 1000u;
@@ -179,20 +214,11 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->queue_first = d->conf->queue_num;
 	st->queue_count = d->conf->queue_count;
 	st->fail_open = d->conf->fail_open;
-	for (i = 0; i < d->n_queues; i++) {
-		struct queue_stats qs;
-
-		queue_get_stats(d->queues[i], &qs);
-		st->queue.packets += qs.packets;
-		st->queue.accepted += qs.accepted;
-		st->queue.dropped += qs.dropped;
-		st->queue.repeated += qs.repeated;
-		st->queue.verdict_msgs += qs.verdict_msgs;
-		st->queue.enobufs += qs.enobufs;
-		st->queue.errors += qs.errors;
-	}
-	engine_get_stats(d->engine, &st->engine);
-	engine_flow_stats(d->engine, &st->flows);
+	workers_get_stats(d->workers, &ws);
+	st->queue = ws.queue;
+	st->engine = ws.engine;
+	st->flows = ws.flows;
+	st->mailbox_lost = ws.mailbox_lost;
 	st->flow_capacity = d->conf->max_flows;
 	st->reloads_ok = d->reloads_ok;
 	st->reloads_failed = d->reloads_failed;
@@ -260,12 +286,13 @@ static int reload(struct daemon *d, char **why)
 	struct queue *nq[CONF_MAX_QUEUES];
 	unsigned int nn = 0, i;
 	struct ruleset_cfg rc;
+	struct queue_cfg qc;
 	struct enforce_policy policy;
 	const char *feed_names[CONF_MAX_FEEDS];
 	char *errtext = NULL;
 	size_t errlen = 0;
 	FILE *errs = open_memstream(&errtext, &errlen);
-	bool new_queues;
+	bool new_queues, keep_old = false;
 	const char *fail;
 
 	log_info("reloading %s", d->conf->path);
@@ -286,7 +313,7 @@ static int reload(struct daemon *d, char **why)
 
 	new_queues = nc->queue_num != d->conf->queue_num || nc->queue_count != d->conf->queue_count;
 	/* New queues listen before the rules point at them, so no packet finds no listener. */
-	if (new_queues && open_queues(nc, nq, &nn) < 0) {
+	if (new_queues && open_queues(nc, d->conf, nq, &nn) < 0) {
 		fail = "cannot open the new queues";
 		goto fail;
 	}
@@ -298,20 +325,24 @@ static int reload(struct daemon *d, char **why)
 		goto fail;
 	}
 	if (new_queues) {
-		/* Drain what the old queues still hold before closing them. */
-		for (i = 0; i < d->n_queues; i++)
-			queue_process(d->queues[i], on_packet, d);
-		close_queues(d);
-		memcpy(d->queues, nq, sizeof(nq[0]) * nn);
-		d->n_queues = nn;
-		watch_queues(d);
-	} else {
-		for (i = 0; i < d->n_queues; i++) {
-			struct queue_cfg qc;
+		/* The old workers give what their queues still hold a verdict and
+		 * stop; flows they were inspecting start over on the new queues. */
+		struct queue *old[CONF_MAX_QUEUES];
+		struct workers *nw;
 
-			queue_cfg_from(nc, i, &qc);
-			queue_configure(d->queues[i], &qc);
-		}
+		stop_workers(d, old);
+		reuse_queues(d->conf, nc, old, nq);
+		nw = start_workers(d, nq, nn, nc, nl);
+		if (!nw)
+			fatalx("reload: cannot start the workers of the new queues");
+		d->workers = nw;
+		/* The allowlists follow in daemon_enforce_reload. */
+		log_warnx("queues changed to %u..%u: flows under inspection start over",
+			  nc->queue_num, nc->queue_num + nc->queue_count - 1);
+	} else {
+		queue_cfg_from(nc, 0, &qc);
+		/* A worker that did not take the new ones may still read the old. */
+		keep_old = workers_set_conf(d->workers, nc, nl, &qc) < 0;
 	}
 	if (nc->max_flows != d->conf->max_flows || nc->max_buffers != d->conf->max_buffers ||
 	    nc->inspect_bytes != d->conf->inspect_bytes)
@@ -320,13 +351,14 @@ static int reload(struct daemon *d, char **why)
 	if (eventlog_reopen(d->events, nc->event_log) < 0)
 		log_warnx("keeping the previous event log");
 	log_set_level(nc->log_level);
-	engine_reconfigure(d->engine, nc, nl);
 	/* The rules are in; sets follow the new lists and allowlists. A failure
 	 * here leaves the old elements in place, which is logged. */
 	daemon_enforce_reload(d, nc, nl);
 	daemon_feeds_reload(d, nc);
-	conf_free(d->conf);
-	pool_lists_free(d->lists);
+	if (!keep_old) {
+		conf_free(d->conf);
+		pool_lists_free(d->lists);
+	}
 	d->conf = nc;
 	d->lists = nl;
 	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains), ep_table_count(nl->endpoints));
@@ -368,7 +400,6 @@ static void on_tick(struct evloop *loop, int fd, void *arg)
 
 	if (read(fd, &expirations, sizeof(expirations)) < 0)
 		return;
-	engine_tick(d->engine, now_monotonic_ms());
 	daemon_enforce_tick(d);
 	daemon_feeds_tick(d);
 }
@@ -423,15 +454,14 @@ static int run_daemon(struct daemon *d)
 	struct ruleset_cfg rc;
 	struct enforce_policy policy;
 	const char *feed_names[CONF_MAX_FEEDS];
+	struct queue *qs[CONF_MAX_QUEUES];
+	unsigned int nq = 0;
 
 	if (detect_init() < 0)
 		fatalx("detector initialisation failed");
 	d->events = eventlog_open(d->conf->event_log);
-	d->engine = engine_new(d->conf, d->lists, on_event, d);
-	if (d->engine)
-		engine_set_learn_cb(d->engine, on_learn, d);
 	d->loop = evloop_new();
-	if (!d->events || !d->engine || !d->loop)
+	if (!d->events || !d->loop)
 		fatalx("start-up failed: out of memory or event log unwritable");
 	if (setup_fds(d) < 0)
 		fatal("signals and timers");
@@ -440,18 +470,20 @@ static int run_daemon(struct daemon *d)
 		fatalx("nftables is not usable (is this root with CAP_NET_ADMIN, and nf_tables loaded?)");
 	log_info("queue mechanism: %s", ruleset_mech_name(d->mech));
 	/* Listen first, then point the rules at the queues. */
-	if (open_queues(d->conf, d->queues, &d->n_queues) < 0)
+	if (open_queues(d->conf, NULL, qs, &nq) < 0)
 		fatalx("cannot bind NFQUEUE %u..%u (is another program bound to it?)",
 		       d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1);
-	watch_queues(d);
+	d->workers = start_workers(d, qs, nq, d->conf, d->lists);
+	if (!d->workers)
+		fatalx("cannot start the queue workers");
 	ruleset_cfg_from(d->conf, &rc, &policy, feed_names);
 	if (ruleset_install(&rc, d->mech) < 0) {
-		close_queues(d);
+		stop_workers(d, NULL);
 		fatalx("cannot install the nftables rules");
 	}
 	if (daemon_enforce_init(d) < 0) {
 		ruleset_remove();
-		close_queues(d);
+		stop_workers(d, NULL);
 		fatalx("cannot fill minewall's enforcement sets");
 	}
 	/* Feeds after enforcement: their sets exist and the allowlist is in. */
@@ -467,16 +499,17 @@ static int run_daemon(struct daemon *d)
 	if (evloop_run(d->loop) < 0)
 		d->exit_code = 1;
 
-	/* State saved first; then rules, so no packet is queued to a socket about to close. */
+	/* Rules first, so no packet is queued to a socket about to close; then
+	 * the workers give what is queued its verdict; then state is saved. */
 	daemon_feeds_fini(d);
-	daemon_enforce_fini(d);
 	if (ruleset_remove() < 0) {
 		log_warnx("could not remove minewall's nftables tables");
 		d->exit_code = 1;
 	}
-	close_queues(d);
+	d->stopping = true;
+	stop_workers(d, NULL);
+	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);
-	engine_free(d->engine);
 	eventlog_close(d->events);
 	evloop_free(d->loop);
 	close(d->sigfd);

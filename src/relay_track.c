@@ -2,6 +2,7 @@
 /* Bounded table of hosts seen on either leg of a mining flow. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ struct relay_entry {
 };
 
 struct relay_track {
+	/* Shared by the queue workers; only detections take it, never a plain packet. */
+	pthread_mutex_t lock;
 	struct relay_entry *e;
 	unsigned int cap;
 	uint64_t window_ms;
@@ -35,6 +38,7 @@ struct relay_track *relay_track_new(unsigned int capacity, uint64_t window_ms)
 
 	if (!rt)
 		return NULL;
+	pthread_mutex_init(&rt->lock, NULL);
 	rt->cap = capacity < RELAY_PROBE ? RELAY_PROBE : capacity;
 	rt->window_ms = window_ms;
 	rt->e = calloc(rt->cap, sizeof(*rt->e));
@@ -49,6 +53,7 @@ void relay_track_free(struct relay_track *rt)
 {
 	if (!rt)
 		return;
+	pthread_mutex_destroy(&rt->lock);
 	free(rt->e);
 	free(rt);
 }
@@ -114,9 +119,11 @@ bool relay_track_note(struct relay_track *rt, const struct relay_host *client,
 		      const struct relay_host *server, uint64_t now_ms, struct relay_finding *out)
 {
 	struct relay_entry *c, *s;
+	bool found;
 
 	if (now_ms == 0)
 		now_ms = 1;	/* 0 means "never" in the entries */
+	pthread_mutex_lock(&rt->lock);
 	c = relay_find(rt, client, now_ms);
 	c->last_ms = now_ms;
 	c->opened_ms = now_ms;
@@ -126,7 +133,7 @@ bool relay_track_note(struct relay_track *rt, const struct relay_host *client,
 	s->served_ms = now_ms;
 	s->served_peer = *client;
 	s->served_port = server->port;
-	if (relay_report(rt, c, now_ms, out))
-		return true;
-	return relay_report(rt, s, now_ms, out);
+	found = relay_report(rt, c, now_ms, out) || relay_report(rt, s, now_ms, out);
+	pthread_mutex_unlock(&rt->lock);
+	return found;
 }

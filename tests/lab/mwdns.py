@@ -51,22 +51,25 @@ def answer(msg, table):
     if addr is None or qtype != 1:
         rcode = 0 if addr is not None else 3
         return struct.pack("!HHHHHH", qid, 0x8400 | rd | rcode, 1, 0, 0, 0) + msg[12:end]
-    rr = struct.pack("!HHHIH", 0xc00c, 1, 1, 300, 4) + socket.inet_aton(addr)
-    return struct.pack("!HHHHHH", qid, 0x8400 | rd, 1, 1, 0, 0) + msg[12:end] + rr
+    rrs = b"".join(struct.pack("!HHHIH", 0xc00c, 1, 1, 300, 4) + socket.inet_aton(a)
+                   for a in addr)
+    return struct.pack("!HHHHHH", qid, 0x8400 | rd, 1, len(addr), 0, 0) + msg[12:end] + rrs
 
 
 def main(argv):
     ap = argparse.ArgumentParser(prog="mwdns", description=__doc__)
     ap.add_argument("--listen", default="0.0.0.0")
     ap.add_argument("--port", type=int, default=53)
-    ap.add_argument("--answer", action="append", default=[], help="NAME=IPV4")
+    ap.add_argument("--answer", action="append", default=[], help="NAME=IPV4[,IPV4...]")
     ap.add_argument("--ready", help="file written once the socket is bound")
     ap.add_argument("--lifetime", type=float, default=300.0)
     args = ap.parse_args(argv)
     table = {}
     for a in args.answer:
-        name, _, addr = a.partition("=")
-        socket.inet_aton(addr)
+        name, _, addrs = a.partition("=")
+        addr = addrs.split(",")
+        for one in addr:
+            socket.inet_aton(one)
         table[name.lower().rstrip(".")] = addr
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))

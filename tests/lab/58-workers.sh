@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Queue workers (queue.count = 2): one thread per queue, and what one worker
+# learns reaches the other. The kernel balances flows over the queues by
+# address hash, so a DNS answer and the connections that follow it usually
+# land on different workers. The answer names eight pool addresses; their
+# kernel dns blocks are removed again, so only the workers' learned tables can
+# recognise the connections: every one of them must raise an endpoint alert,
+# whichever worker it reached (all eight on the DNS answer's own queue would
+# be a 1 in 256 chance). A reload to three queues replaces the workers
+# without losing traffic or detection.
+. "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
+. "$top_srcdir/tests/lab/detlab.sh"
+
+lab_require
+lab_up
+addrs=
+for i in 10 11 12 13 14 15 16 17; do
+	ip -n "$LAB_POOL" addr add 203.0.113.$i/24 dev eth0 || lab_fail "cannot add 203.0.113.$i"
+	addrs="$addrs 203.0.113.$i"
+done
+answer=$(echo $addrs | tr ' ' ',')
+lab_serve --tcp 7000
+grep -qx 'pool.minexmr.com' "$top_srcdir/blocklists/pool-domains.txt" ||
+	lab_fail "blocklists/pool-domains.txt no longer lists pool.minexmr.com"
+rm -f "$LAB_DIR/dns.ready"
+lab_spawn "$LAB_POOL" "$PYTHON" "$top_srcdir/tests/lab/mwdns.py" --listen $LAB_P4 --port 53 \
+	--answer "xmr.pool.minexmr.com=$answer" --ready "$LAB_DIR/dns.ready" --lifetime 120
+lab_wait 5 test -s "$LAB_DIR/dns.ready" || lab_fail "DNS responder did not start"
+
+conf=$LAB_DIR/minewall.conf
+lab_write_conf "$conf" 'queue.count=2' 'detect.actions.dns="alert"' 'detect.actions.endpoint="alert"'
+lab_start_daemon "$conf"
+
+threads() {
+	ls "/proc/$LAB_DAEMON_PID/task" | wc -l | tr -d ' '
+}
+n=$(threads)
+[ "$n" = 3 ] || lab_fail "queue.count = 2 should run 3 threads (main + 2 workers), found $n"
+lab_log "2 queue workers running"
+
+lab_send --udp --host $LAB_P4 --port 53 --payload-file "$DET_PAYLOADS/dns-query-pool.bin" \
+	--expect-hex 4d58 2>"$LAB_DIR/send.err" || lab_fail "pool DNS query: $(cat "$LAB_DIR/send.err")"
+det_wait_events 1 detector=dns action=alert dest_port=53 ||
+	lab_fail "no dns alert for the pool name: $(cat "$LAB_DIR/eve.json" 2>/dev/null)"
+for a in $addrs; do
+	lab_wait 3 eval "lab_ctl blocks list dns | grep -q '^dns *$a '" ||
+		lab_fail "$a was not learned into the dns block set: $(lab_ctl blocks list dns)"
+	lab_ctl blocks del $a >/dev/null || lab_fail "cannot remove the dns block of $a"
+done
+lab_ctl blocks list dns | grep -q '^dns ' && lab_fail "dns blocks left: $(lab_ctl blocks list dns)"
+lab_log "the answer's 8 addresses were learned; their kernel blocks removed"
+
+for a in $addrs; do
+	lab_send --host $a --port 7000 --payload-text "hello\n" 2>"$LAB_DIR/send.err" ||
+		lab_fail "hello to $a failed (endpoint action is alert): $(cat "$LAB_DIR/send.err")"
+	det_wait_events 1 detector=endpoint dest_ip=$a ||
+		lab_fail "no endpoint alert for $a: the worker it reached did not know the learned address"
+done
+lab_log "all 8 connections to learned addresses were recognised, on either worker"
+
+lost=$(lab_ctl --json stats | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["engine.findings_lost"])')
+[ "$lost" = 0 ] || lab_fail "$lost findings lost between the workers and the main thread"
+
+# Three queues: the workers are replaced, traffic and detection go on.
+sed -i 's/count = 2;/count = 3;/' "$conf"
+grep -q 'count = 3;' "$conf" || lab_fail "could not edit queue.count in $conf"
+kill -HUP "$LAB_DAEMON_PID"
+lab_wait 5 eval '[ "$(threads)" = 4 ]' || lab_fail "after reloading to 3 queues: $(threads) threads"
+lab_daemon_alive || lab_fail "minewalld died reloading to 3 queues"
+lab_send --host $LAB_P4 --port 7000 --payload-text "hello again\n" 2>"$LAB_DIR/send.err" ||
+	lab_fail "traffic after the reload: $(cat "$LAB_DIR/send.err")"
+if lab_send --host $LAB_P4 --port 7000 --payload-file "$DET_PAYLOADS/stratum-cryptonote-xmrig.bin" \
+	2>"$LAB_DIR/send.err"; then
+	:
+fi
+det_wait_events 1 detector=stratum dest_ip=$LAB_P4 ||
+	lab_fail "no stratum detection after the reload to 3 queues: $(tail -3 "$LAB_DIR/eve.json")"
+lab_log "reloaded to 3 queue workers; traffic passes and stratum is still caught"
+
+lab_stop_daemon TERM
+[ "$LAB_DAEMON_RC" = 0 ] || lab_fail "minewalld exited with $LAB_DAEMON_RC"
