@@ -58,10 +58,11 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1])))
 s.sendto(b"mw-flood-probe", (sys.argv[3], int(sys.argv[2])))' "$1" "$2" $LAB_P4 || lab_fail "udp probe failed"
 }
-# quiet: wait until the engine has judged everything in flight.
+# quiet: wait until the engine has judged everything in flight (at most 9 s:
+# on a loaded machine the queue can still hold a backlog after the flood).
 quiet() {
 	_q_prev=-1
-	for _q_i in 1 2 3 4 5 6 7 8 9 10; do
+	for _q_i in $(seq 30); do
 		_q_n=$(stat engine.packets)
 		[ "$_q_n" = "$_q_prev" ] && return 0
 		_q_prev=$_q_n
