@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -599,6 +600,13 @@ struct workers *workers_start(struct queue **queues, unsigned int n, const struc
 			goto fail;
 		}
 		ws->w[i].started = true;
+		/* top -H and ps -L show which queue a busy thread serves. */
+		{
+			char name[16];
+
+			snprintf(name, sizeof(name), "mw-queue-%u", queue_num(queues[i]));
+			pthread_setname_np(ws->w[i].thread, name);
+		}
 	}
 	return ws;
 fail:
