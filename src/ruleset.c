@@ -13,12 +13,25 @@
  * Per protected hook H (output, forward; input for replies of output flows):
  *   H          base chain, priority 10: skip loopback, select interfaces,
  *              goto H_inspect.
- *   H_inspect  ct mark CLEAN accept, ct mark BLOCK drop (output lets the
- *              reply-direction resets of forwarded rejects out), packet mark REJECT or
- *              BLOCK (set by the daemon with NF_REPEAT) -> ct mark BLOCK and
- *              reject/drop, else tcp/udp -> queue.
+ *   H_inspect  jump H_fast (ct mark == CUR accept: a flow judged clean in the
+ *              current generation costs one compare); quarantine, throttle
+ *              and pool meters, block sets (ruleset_sets.c); any other clean
+ *              value -> jump H_clean (back to CUR, or PREV for a throttled
+ *              host, accept); ct mark BLOCK drop (output lets the
+ *              reply-direction resets of forwarded rejects out), packet mark
+ *              REJECT or BLOCK (set by the daemon with NF_REPEAT) -> ct mark
+ *              BLOCK and reject/drop, else tcp/udp -> queue. input_inspect
+ *              has no sets: any clean value accepts.
  *   H_mark     base chain, priority 20: packet mark CLEAN (the daemon's
- *              NF_ACCEPT verdict) -> copied into the ct mark bits.
+ *              NF_ACCEPT verdict) -> goto H_clean, which writes CUR (PREV for
+ *              a throttled host) into the ct mark bits.
+ * The clean generation (ruleset_gen.c): the daemon's verdict always carries
+ * CLEAN; which ct-mark value is current lives only in H_fast and H_clean.
+ * Every enforcer batch that adds to a block, throttle or quarantine set (or
+ * takes from an allowlist) also refills those chains with the next value
+ * (ruleset_gen_flip), so established clean flows meet every check again on
+ * their next packet, atomically with the new elements. An install keeps the
+ * value the kernel has.
  * Only the mark bits under cfg->mark_mask are read or written: the ct mark is
  * set to (ct mark & ~mask) | value, so other users of the ct mark keep theirs.
  */
