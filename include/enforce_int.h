@@ -22,6 +22,10 @@ struct enforce_set_def {
 void enforce_set_def(struct enforce_set_def *d, const char *name, int family,
 		     enum enforce_kind kind);
 
+/* Whether adding to (add) or deleting from set may stop or slow flows that
+ * are already established, so the batch must flip the clean generation. */
+bool enforce_set_flips(const char *set, bool add);
+
 /* Append a flush of set to b. 0 or -1. */
 int enforce_emit_flush(struct nlbatch *b, const char *set);
 

@@ -8,11 +8,17 @@
 #include <stdint.h>
 
 struct enforce_policy;
+struct mnl_socket;
+struct nlbatch;
 
 /* Values inside the mark mask (shifted to the mask's lowest set bit). */
 #define MW_MARK_CLEAN	1u	/* flow judged clean: skip the queue from now on */
 #define MW_MARK_BLOCK	2u	/* flow blocked: drop it in the kernel from now on */
 #define MW_MARK_REJECT	3u	/* reject this packet (TCP RST / ICMP), then block the flow */
+/* ct mark only (as a packet mark 3 is REJECT): the second clean generation.
+ * The ct mark's clean generations are CLEAN, CLEAN_ALT, then 4 up to the
+ * largest value the mask holds (ruleset_gen.c). */
+#define MW_MARK_CLEAN_ALT	3u
 
 enum queue_mech {
 	QMECH_NATIVE = 0,	/* nft "queue" expression */
@@ -48,5 +54,13 @@ int ruleset_install(const struct ruleset_cfg *cfg, enum queue_mech mech);
 int ruleset_remove(void);
 
 const char *ruleset_mech_name(enum queue_mech mech);
+
+/* Append to b (a batch of table inet minewall) the rules that move the
+ * installed ruleset to the next clean generation, so that established flows
+ * judged clean are checked against the sets once more before they skip them
+ * again. Reads the current generation from the kernel (a dump on nl with
+ * sequence number seq). 0 (nothing appended when no minewall ruleset is
+ * installed) or -1. */
+int ruleset_gen_flip(struct nlbatch *b, struct mnl_socket *nl, uint32_t seq);
 
 #endif

@@ -12,6 +12,7 @@
 
 #define TABLE		"minewall"
 
+struct mnl_socket;
 struct nftnl_expr;
 
 /* State of one batch being built; the first failure sticks. */
@@ -31,8 +32,30 @@ struct hook_def {
 	const char *inspect;
 	const char *mark;
 	const char *block4, *block6;	/* NULL: no block sets on this hook */
+	const char *fast;		/* generation chains (ruleset_gen.c); */
+	const char *clean;		/* fast is NULL where there are no blocks */
 	unsigned int hooknum;
 };
+
+extern const struct hook_def hook_output, hook_forward, hook_input;
+
+/* The clean generation the chains of a ruleset name (ruleset_gen.c). */
+struct gen {
+	uint32_t mask;			/* mark mask the chains were built with */
+	uint32_t cur;			/* current clean value, MW_MARK_* scale */
+	bool output, forward;		/* which hooks are installed */
+};
+
+/* Clean generations cycle CLEAN, CLEAN_ALT, 4, 5, .. up to what mask holds. */
+uint32_t gen_next(uint32_t mask, uint32_t cur);
+uint32_t gen_prev(uint32_t mask, uint32_t cur);
+/* Fill h's generation chains (flushed first when flush) for bd's mask. */
+void rules_gen(struct build *bd, const struct hook_def *h, uint32_t cur, bool flush);
+/* The installed ruleset's generation: 1 and *g filled, 0 when no minewall
+ * ruleset is installed, -1 on error. */
+int gen_read(struct mnl_socket *nl, uint32_t seq, struct gen *g);
+/* Flush every generation chain g names and refill it for g->cur. 0 or -1. */
+int gen_emit(struct nlbatch *b, const struct gen *g);
 
 const char *family_name(uint16_t family);
 
@@ -65,6 +88,10 @@ void m_ct_direction(struct build *bd, uint8_t dir);
 void m_ct_state_new(struct build *bd);
 void m_tcp_rst(struct build *bd);
 void m_mark(struct build *bd, bool conntrack, uint32_t value);
+/* ct mark & mask is neither 0 (unjudged) nor BLOCK: a clean generation. */
+void m_ct_clean_any(struct build *bd);
+/* meta nfproto ipvN, ct original ip(6) saddr in (inv: not in) set. */
+void m_ct_orig_saddr_in(struct build *bd, int v, const char *set, bool inv);
 void s_ct_mark(struct build *bd, uint32_t value);
 void s_reject(struct build *bd, bool tcp_reset);
 
@@ -74,5 +101,9 @@ void rules_sets(struct build *bd, const struct hook_def *h);
 void rules_blocks(struct build *bd, const struct hook_def *h);
 /* The queue cap rule, right before the queue rules. */
 void rules_queue_cap(struct build *bd, const char *chain);
+
+/* Everything ruleset_install sends, appended to bd->b; cur: the clean
+ * generation to install. */
+void ruleset_build(struct build *bd, uint32_t cur);
 
 #endif

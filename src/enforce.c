@@ -29,6 +29,7 @@
 #include "enforce_int.h"
 #include "ep_table.h"
 #include "nlbatch.h"
+#include "ruleset.h"
 
 /* Linux 6.3: delete an element, no error when it is absent. Not in the
  * 6.1 uapi headers Debian 12 builds with. */
@@ -55,6 +56,7 @@ struct enforcer {
 	struct slot *slots;
 	size_t n_slots, slots_alloc;
 	size_t pending;
+	bool flip;			/* the batch must flip the clean generation */
 	int failed;			/* a queueing error: commit refuses */
 	char err[NLBATCH_WHAT_MAX + 200];
 };
@@ -161,6 +163,8 @@ static int queue_keys(struct enforcer *e, const char *name, int op,
 	}
 	s->n[op] += (size_t)n_keys;
 	e->pending++;
+	if (enforce_set_flips(name, op == 0))
+		e->flip = true;
 	/* Both keys of an interval stay in one message. */
 	if (s->n[op] >= ELEMS_PER_MSG && slot_emit(e, s, op) < 0)
 		goto fail;
@@ -287,6 +291,18 @@ int enforce_pool_port(struct enforcer *e, uint16_t port, bool add)
 
 /* ---- batches --------------------------------------------------------------- */
 
+bool enforce_set_flips(const char *set, bool add)
+{
+	/* What an allowlist held may be blocked or quarantined from now on. */
+	if (strncmp(set, "allow", 5) == 0 || strncmp(set, "qallow", 6) == 0)
+		return !add;
+	/* The pool meter only counts new connections. */
+	if (strcmp(set, "pool_ports") == 0)
+		return false;
+	/* Blocks, throttles, quarantines. */
+	return add;
+}
+
 static void slots_clear(struct enforcer *e)
 {
 	size_t i;
@@ -300,6 +316,7 @@ static void slots_clear(struct enforcer *e)
 	}
 	e->n_slots = 0;
 	e->pending = 0;
+	e->flip = false;
 }
 
 void enforce_abort(struct enforcer *e)
@@ -349,6 +366,12 @@ int enforce_commit(struct enforcer *e)
 		if (slot_emit(e, &e->slots[i], 0) < 0 ||
 		    slot_emit(e, &e->slots[i], 1) < 0)
 			goto out;
+	/* In the same batch: no moment where a new block exists and flows
+	 * judged clean before it still skip it. */
+	if (e->flip && ruleset_gen_flip(e->b, e->nl, enforce_next_seq(e)) < 0) {
+		set_err(e, "flipping the clean generation", errno ? errno : EIO);
+		goto out;
+	}
 	if (nlbatch_commit(e->b, e->nl) < 0) {
 		int saved = errno;
 

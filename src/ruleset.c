@@ -13,12 +13,25 @@
  * Per protected hook H (output, forward; input for replies of output flows):
  *   H          base chain, priority 10: skip loopback, select interfaces,
  *              goto H_inspect.
- *   H_inspect  ct mark CLEAN accept, ct mark BLOCK drop (output lets the
- *              reply-direction resets of forwarded rejects out), packet mark REJECT or
- *              BLOCK (set by the daemon with NF_REPEAT) -> ct mark BLOCK and
- *              reject/drop, else tcp/udp -> queue.
+ *   H_inspect  jump H_fast (ct mark == CUR accept: a flow judged clean in the
+ *              current generation costs one compare); quarantine, throttle
+ *              and pool meters, block sets (ruleset_sets.c); any other clean
+ *              value -> jump H_clean (back to CUR, or PREV for a throttled
+ *              host, accept); ct mark BLOCK drop (output lets the
+ *              reply-direction resets of forwarded rejects out), packet mark
+ *              REJECT or BLOCK (set by the daemon with NF_REPEAT) -> ct mark
+ *              BLOCK and reject/drop, else tcp/udp -> queue. input_inspect
+ *              has no sets: any clean value accepts.
  *   H_mark     base chain, priority 20: packet mark CLEAN (the daemon's
- *              NF_ACCEPT verdict) -> copied into the ct mark bits.
+ *              NF_ACCEPT verdict) -> goto H_clean, which writes CUR (PREV for
+ *              a throttled host) into the ct mark bits.
+ * The clean generation (ruleset_gen.c): the daemon's verdict always carries
+ * CLEAN; which ct-mark value is current lives only in H_fast and H_clean.
+ * Every enforcer batch that adds to a block, throttle or quarantine set (or
+ * takes from an allowlist) also refills those chains with the next value
+ * (ruleset_gen_flip), so established clean flows meet every check again on
+ * their next packet, atomically with the new elements. An install keeps the
+ * value the kernel has.
  * Only the mark bits under cfg->mark_mask are read or written: the ct mark is
  * set to (ct mark & ~mask) | value, so other users of the ct mark keep theirs.
  */
@@ -56,14 +69,15 @@
 #define CT_DIR_REPLY	1
 
 /* Egress paths get block chains; input only sees the replies. */
-static const struct hook_def hook_output = {
+const struct hook_def hook_output = {
 	"output", "output_inspect", "output_mark", "output_block4", "output_block6",
-	NF_INET_LOCAL_OUT };
-static const struct hook_def hook_forward = {
+	"output_fast", "output_clean", NF_INET_LOCAL_OUT };
+const struct hook_def hook_forward = {
 	"forward", "forward_inspect", "forward_mark", "forward_block4", "forward_block6",
-	NF_INET_FORWARD };
-static const struct hook_def hook_input = {
-	"input", "input_inspect", "input_mark", NULL, NULL, NF_INET_LOCAL_IN };
+	"forward_fast", "forward_clean", NF_INET_FORWARD };
+const struct hook_def hook_input = {
+	"input", "input_inspect", "input_mark", NULL, NULL, NULL, "input_clean",
+	NF_INET_LOCAL_IN };
 
 /* Every chain minewall may own, in an order that deletes a
  * chain's callers (base chains with goto) before the chain itself. */
@@ -71,6 +85,7 @@ static const char *const owned_chains[] = {
 	"output", "forward", "input", "output_mark", "forward_mark", "input_mark",
 	"output_inspect", "forward_inspect", "input_inspect",
 	"output_block4", "output_block6", "forward_block4", "forward_block6",
+	"output_fast", "forward_fast", "output_clean", "forward_clean", "input_clean",
 };
 
 uint32_t ruleset_mark(uint32_t mask, uint32_t value)
@@ -276,16 +291,27 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	size_t i;
 
-	/* Quarantine, throttles and block sets come first: a flow judged
-	 * clean before its destination was blocked is still stopped. */
-	if (h->block4 != NULL)
+	if (h->fast != NULL) {
+		/* Judged clean in the current generation: one compare. */
+		rule_begin(bd, h->inspect);
+		x_verdict(bd, NFT_JUMP, h->fast);
+		rule_end(bd);
+		/* Quarantine, throttles and block sets before any other clean
+		 * flow passes: a flow judged clean before its destination was
+		 * blocked is still stopped. One that survives them is clean in
+		 * the current generation again (H_clean). */
 		rules_sets(bd, h);
-
-	/* Flows already judged: no queue round trip. */
-	rule_begin(bd, h->inspect);
-	m_mark(bd, true, MW_MARK_CLEAN);
-	x_verdict(bd, NF_ACCEPT, NULL);
-	rule_end(bd);
+		rule_begin(bd, h->inspect);
+		m_ct_clean_any(bd);
+		x_verdict(bd, NFT_JUMP, h->clean);
+		rule_end(bd);
+	} else {
+		/* input: replies of output flows, no sets to check. */
+		rule_begin(bd, h->inspect);
+		m_ct_clean_any(bd);
+		x_verdict(bd, NF_ACCEPT, NULL);
+		rule_end(bd);
+	}
 	/* A reset or ICMP error that the reject rules below build for a
 	 * forwarded flow leaves through this host's output hook, carrying the
 	 * blocked flow's conntrack in the reply direction: let it out, or the
@@ -344,18 +370,23 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	}
 }
 
-/* Priority 20: the daemon's NF_ACCEPT carries the CLEAN packet mark; record it
- * in the ct mark so the flow's next packets skip the queue. */
+/* Priority 20: the daemon's NF_ACCEPT carries the CLEAN packet mark; H_clean
+ * records the current generation in the ct mark so the flow's next packets
+ * skip the queue and the checks. */
 static void rules_mark(struct build *bd, const struct hook_def *h)
 {
 	rule_begin(bd, h->mark);
 	m_mark(bd, false, MW_MARK_CLEAN);
-	s_ct_mark(bd, MW_MARK_CLEAN);
+	x_verdict(bd, NFT_GOTO, h->clean);
 	rule_end(bd);
 }
 
-static void emit_hook(struct build *bd, const struct hook_def *h)
+static void emit_hook(struct build *bd, const struct hook_def *h, uint32_t cur)
 {
+	if (h->fast != NULL)
+		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->fast, -1, 0);
+	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->clean, -1, 0);
+	rules_gen(bd, h, cur, false);
 	if (h->block4 != NULL) {
 		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->block4, -1, 0);
 		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, h->block6, -1, 0);
@@ -508,10 +539,51 @@ static int cfg_check(const struct ruleset_cfg *cfg)
  *  - then the wanted chains and rules are added.
  * The kernel applies the whole batch or nothing, so packets never see a
  * ruleset without the queue rules, and a refused batch changes nothing. */
+void ruleset_build(struct build *bd, uint32_t cur)
+{
+	const struct ruleset_cfg *cfg = bd->cfg;
+	size_t i, n = sizeof(owned_chains) / sizeof(owned_chains[0]);
+
+	emit_table(bd, NFT_MSG_NEWTABLE, NFPROTO_INET, TABLE);
+	/* The sets belong to enforce.c; they are added (kept when present)
+	 * before the rules that use them. */
+	if (!bd->failed && enforce_sets_emit(bd->b, cfg->policy) < 0) {
+		log_warn("nftables: install: enforcement sets");
+		bd->failed = 1;
+	}
+	for (i = 0; i < n; i++)
+		emit_chain(bd, NFT_MSG_NEWCHAIN, NFPROTO_INET, TABLE,
+			   owned_chains[i], -1, 0);
+	for (i = 0; i < n; i++)
+		emit_chain(bd, NFT_MSG_DELCHAIN, NFPROTO_INET, TABLE,
+			   owned_chains[i], -1, 0);
+	if (cfg->hook_output) {
+		emit_hook(bd, &hook_output, cur);
+		emit_hook(bd, &hook_input, cur);
+	}
+	if (cfg->hook_forward)
+		emit_hook(bd, &hook_forward, cur);
+}
+
+/* The clean generation to install: the one in the kernel, so that a
+ * restarted daemon or a reload does not make a stale value current. */
+static uint32_t install_gen(const struct ruleset_cfg *cfg)
+{
+	struct mnl_socket *nl = nlbatch_open();
+	struct gen g;
+	uint32_t cur = MW_MARK_CLEAN;
+
+	if (nl == NULL)
+		return cur;
+	if (gen_read(nl, (uint32_t)time(NULL), &g) == 1 && g.mask == cfg->mark_mask)
+		cur = g.cur;
+	nlbatch_close(nl);
+	return cur;
+}
+
 int ruleset_install(const struct ruleset_cfg *cfg, enum queue_mech mech)
 {
 	struct build bd = { .family = NFPROTO_INET, .mech = mech, .cfg = cfg };
-	size_t i, n = sizeof(owned_chains) / sizeof(owned_chains[0]);
 	int ret = -1;
 
 	if (cfg_check(cfg) < 0)
@@ -521,25 +593,7 @@ int ruleset_install(const struct ruleset_cfg *cfg, enum queue_mech mech)
 		log_warn("nftables: install");
 		return -1;
 	}
-	emit_table(&bd, NFT_MSG_NEWTABLE, NFPROTO_INET, TABLE);
-	/* The sets belong to enforce.c; they are added (kept when present)
-	 * before the rules that use them. */
-	if (!bd.failed && enforce_sets_emit(bd.b, cfg->policy) < 0) {
-		log_warn("nftables: install: enforcement sets");
-		bd.failed = 1;
-	}
-	for (i = 0; i < n; i++)
-		emit_chain(&bd, NFT_MSG_NEWCHAIN, NFPROTO_INET, TABLE,
-			   owned_chains[i], -1, 0);
-	for (i = 0; i < n; i++)
-		emit_chain(&bd, NFT_MSG_DELCHAIN, NFPROTO_INET, TABLE,
-			   owned_chains[i], -1, 0);
-	if (cfg->hook_output) {
-		emit_hook(&bd, &hook_output);
-		emit_hook(&bd, &hook_input);
-	}
-	if (cfg->hook_forward)
-		emit_hook(&bd, &hook_forward);
+	ruleset_build(&bd, install_gen(cfg));
 	if (batch_run(&bd, "install", false) < 0)
 		goto out;
 	log_info("nftables: installed %s queue %u..%u%s in table inet %s (%zu messages)",

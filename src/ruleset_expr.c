@@ -143,6 +143,32 @@ void m_mark(struct build *bd, bool conntrack, uint32_t value)
 	x_cmp_eq(bd, &want, sizeof(want));
 }
 
+void m_ct_clean_any(struct build *bd)
+{
+	uint32_t mask = bd->cfg->mark_mask;
+	uint32_t zero = 0, block = ruleset_mark(mask, MW_MARK_BLOCK);
+
+	/* Register 1 keeps the masked mark for the second compare. */
+	x_ct(bd, NFT_CT_MARK);
+	x_bitwise(bd, mask, 0);
+	x_cmp(bd, NFT_CMP_NEQ, &zero, sizeof(zero));
+	x_cmp(bd, NFT_CMP_NEQ, &block, sizeof(block));
+}
+
+void m_ct_orig_saddr_in(struct build *bd, int v, const char *set, bool inv)
+{
+	struct nftnl_expr *e;
+
+	m_nfproto(bd, v == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	e = expr_add(bd, "ct");
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, v == 4 ? NFT_CT_SRC_IP : NFT_CT_SRC_IP6);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, 0);	/* IP_CT_DIR_ORIGINAL */
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	x_lookup(bd, set, inv);
+}
+
 /* ct mark set ct mark & ~mask | mark(value): keep bits outside the mask. */
 void s_ct_mark(struct build *bd, uint32_t value)
 {
