@@ -41,7 +41,7 @@ mine() {
 		--connect-timeout 2
 }
 queued() {
-	lab_ctl --json stats | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["queue"]["packets"])'
+	lab_ctl --json stats | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["queue.packets"])'
 }
 
 # --- 1. detection -> kernel block by address, on every port, until it expires
@@ -56,7 +56,7 @@ det_send_fail reason --host 203.0.113.2 --port 7000 --payload-text 'hello\n' --t
 [ "$reason" = refused ] || [ "$reason" = reset ] ||
 	lab_fail "second connection to the blocked pool should be refused, got $reason: $DET_ERR"
 after=$(queued)
-[ "$after" = "$before" ] || lab_fail "the refused connection reached the queue ($before -> $after packets)"
+[ -n "$before" ] && [ "$after" = "$before" ] || lab_fail "the refused connection reached the queue ($before -> $after packets)"
 lab_log "the pool's address is blocked in the kernel; the queue saw nothing"
 sleep 5
 hello 203.0.113.2 || lab_fail "the block did not expire after 4 s: $(cat "$LAB_DIR/send.err")"
