@@ -11,6 +11,7 @@
 #include "ruleset.h"
 
 #define TABLE		"minewall"
+#define PURE_CHAIN	"pure_tcp"	/* shared: accepts TCP segments with no payload */
 
 struct mnl_socket;
 struct nftnl_expr;
@@ -70,6 +71,7 @@ void x_ct(struct build *bd, uint32_t key);
 void x_cmp_eq(struct build *bd, const void *data, uint32_t len);
 void x_cmp(struct build *bd, uint32_t op, const void *data, uint32_t len);
 void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor);
+void x_bitwise8(struct build *bd, uint8_t mask);
 void x_verdict(struct build *bd, int verdict, const char *chain);
 void x_payload(struct build *bd, uint32_t base, uint32_t offset, uint32_t len,
 	       uint32_t dreg);
@@ -87,6 +89,10 @@ void m_nfproto(struct build *bd, uint8_t proto);
 void m_ct_direction(struct build *bd, uint8_t dir);
 void m_ct_state_new(struct build *bd);
 void m_tcp_rst(struct build *bd);
+/* TCP with ACK set and none of SYN-without-ACK, FIN, RST: ack & ~(fin|rst) (SYN-ACK included). */
+void m_tcp_ack_only(struct build *bd);
+/* TCP data offset (header length in 32-bit words) equal to doff. */
+void m_tcp_doff(struct build *bd, uint8_t doff);
 void m_mark(struct build *bd, bool conntrack, uint32_t value);
 /* ct mark & mask is neither 0 (unjudged) nor BLOCK: a clean generation. */
 void m_ct_clean_any(struct build *bd);

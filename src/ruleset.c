@@ -37,6 +37,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -86,6 +87,7 @@ static const char *const owned_chains[] = {
 	"output_inspect", "forward_inspect", "input_inspect",
 	"output_block4", "output_block6", "forward_block4", "forward_block6",
 	"output_fast", "forward_fast", "output_clean", "forward_clean", "input_clean",
+	"pure_tcp",
 };
 
 uint32_t ruleset_mark(uint32_t mask, uint32_t value)
@@ -356,6 +358,15 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	x_verdict(bd, NF_ACCEPT, NULL);
 	rule_end(bd);
 
+	/* A TCP segment that carries no byte and neither opens nor closes the
+	 * flow (a bare ACK, a SYN-ACK) has nothing to judge: pure_tcp accepts
+	 * it in the kernel. A short flow then costs two trips to the daemon
+	 * (SYN, first data) instead of four. */
+	rule_begin(bd, h->inspect);
+	m_tcp_ack_only(bd);
+	x_verdict(bd, NFT_JUMP, PURE_CHAIN);
+	rule_end(bd);
+
 	rules_queue_cap(bd, h->inspect);
 
 	/* One rule per protocol rather than an anonymous set: nothing to keep
@@ -400,6 +411,43 @@ static void emit_hook(struct build *bd, const struct hook_def *h, uint32_t cur)
 	rules_select(bd, h);
 	rules_inspect(bd, h);
 	rules_mark(bd, h);
+}
+
+/* pure_tcp, jumped to for TCP segments with ACK and without SYN-less-ACK,
+ * FIN or RST: accept those whose IP length is exactly the IP and TCP
+ * headers (no payload). nftables cannot subtract, so each TCP header size
+ * (data offset 5..15 words) gets its own rule, commonest first; a longer
+ * packet returns at the first rule. A v4 header with options or a v6 packet
+ * with extension headers never matches, and is queued as before. */
+static void rules_pure(struct build *bd)
+{
+	static const uint8_t doffs[] = { 8, 5, 10, 6, 7, 9, 11, 12, 13, 14, 15 };
+	size_t i;
+	int v;
+
+	for (v = 0; v < 2; v++) {
+		/* v4: total length at offset 2, 20-byte header; v6: payload length at 4. */
+		uint32_t off = v == 0 ? 2 : 4, base = v == 0 ? 20 : 0;
+		uint16_t most = htons((uint16_t)(base + 60));
+
+		rule_begin(bd, PURE_CHAIN);
+		m_nfproto(bd, v == 0 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		x_payload(bd, NFT_PAYLOAD_NETWORK_HEADER, off, 2, NFT_REG_1);
+		x_cmp(bd, NFT_CMP_GT, &most, sizeof(most));
+		x_verdict(bd, NFT_RETURN, NULL);
+		rule_end(bd);
+		for (i = 0; i < sizeof(doffs); i++) {
+			uint16_t len = htons((uint16_t)(base + 4u * doffs[i]));
+
+			rule_begin(bd, PURE_CHAIN);
+			m_nfproto(bd, v == 0 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+			m_tcp_doff(bd, doffs[i]);
+			x_payload(bd, NFT_PAYLOAD_NETWORK_HEADER, off, 2, NFT_REG_1);
+			x_cmp_eq(bd, &len, sizeof(len));
+			x_verdict(bd, NF_ACCEPT, NULL);
+			rule_end(bd);
+		}
+	}
 }
 
 /* ---- probe, install, remove -------------------------------------------- */
@@ -557,6 +605,8 @@ void ruleset_build(struct build *bd, uint32_t cur)
 	for (i = 0; i < n; i++)
 		emit_chain(bd, NFT_MSG_DELCHAIN, NFPROTO_INET, TABLE,
 			   owned_chains[i], -1, 0);
+	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, PURE_CHAIN, -1, 0);
+	rules_pure(bd);
 	if (cfg->hook_output) {
 		emit_hook(bd, &hook_output, cur);
 		emit_hook(bd, &hook_input, cur);

@@ -95,6 +95,21 @@ void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
 }
 
+/* Register 1's first byte & mask (one-byte loads such as TCP flags). */
+void x_bitwise8(struct build *bd, uint8_t mask)
+{
+	static const uint8_t zero = 0;
+	struct nftnl_expr *e = expr_add(bd, "bitwise");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+}
+
 void x_verdict(struct build *bd, int verdict, const char *chain)
 {
 	struct nftnl_expr *e = expr_add(bd, "immediate");
@@ -352,18 +367,29 @@ void m_ct_state_new(struct build *bd)
 /* tcp flags & rst != 0 (on TCP only). */
 void m_tcp_rst(struct build *bd)
 {
-	static const uint8_t rst = 0x04, zero = 0;
-	struct nftnl_expr *e;
+	static const uint8_t zero = 0;
 
 	m_l4proto(bd, IPPROTO_TCP);
 	x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
-	e = expr_add(bd, "bitwise");
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &rst, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	x_bitwise8(bd, 0x04);
 	x_cmp(bd, NFT_CMP_NEQ, &zero, 1);
+}
+
+void m_tcp_ack_only(struct build *bd)
+{
+	static const uint8_t ack = 0x10;
+
+	m_l4proto(bd, IPPROTO_TCP);
+	x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	x_bitwise8(bd, 0x15);	/* ack | rst | fin */
+	x_cmp_eq(bd, &ack, sizeof(ack));
+}
+
+void m_tcp_doff(struct build *bd, uint8_t doff)
+{
+	uint8_t want = (uint8_t)(doff << 4);
+
+	x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 1, NFT_REG_1);
+	x_bitwise8(bd, 0xf0);
+	x_cmp_eq(bd, &want, sizeof(want));
 }

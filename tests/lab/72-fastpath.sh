@@ -99,6 +99,23 @@ lab_spawn "$LAB_CLIENT" "$PYTHON" "$LAB_DIR/cli.py" bulk 203.0.113.3 7001 "$LAB_
 lab_wait 5 eval '[ "$(progress echo)" -ge 20 ] 2>/dev/null' ||
 	lab_fail "echo connection did not get going: $(progress echo)"
 
+# --- 0. segments without payload stay in the kernel: a connection that opens
+# and closes without a byte costs its SYN and its two FINs at most, never the
+# SYN-ACK or a bare ACK (5 or more queued packets without pure_tcp).
+cat >"$LAB_DIR/empty.py" <<'EOF'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7001), timeout=3)
+time.sleep(0.2)
+s.close()
+time.sleep(0.3)
+EOF
+qa=$(queued)
+lab_client "$PYTHON" "$LAB_DIR/empty.py" 203.0.113.3 || lab_fail "empty connection failed"
+qb=$(queued)
+[ $((qb - qa)) -ge 1 ] && [ $((qb - qa)) -le 3 ] ||
+	lab_fail "an empty connection queued $((qb - qa)) packets (want 1..3: SYN, FINs)"
+lab_log "an empty connection queued $((qb - qa)) packets: SYN-ACK and bare ACKs stayed in the kernel"
+
 # --- 1. judged clean: the flows keep moving, the queue sees nothing of them
 q0=$(queued)
 [ "$q0" -gt 0 ] 2>/dev/null || lab_fail "queue packet counter: '$q0'"
