@@ -45,7 +45,8 @@ struct flow_table {
 	uint32_t lru_tail;		/* most recently seen */
 	uint8_t *bufmem;		/* max_buffers * buf_stride bytes */
 	size_t buf_stride;
-	struct flow_buf *buf_free;
+	struct flow_buf *buf_free;	/* returned buffers, reused first */
+	uint32_t buf_unused;		/* buffers from here on were never handed out */
 	uint64_t k0, k1;		/* hash key, random per table */
 	struct flow_stats st;
 };
@@ -335,13 +336,18 @@ struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_d
 
 static bool flow_buf_get(struct flow_table *ft, struct flow *f)
 {
-	if (!ft->buf_free) {
+	if (ft->buf_free) {
+		f->buf = ft->buf_free;
+		ft->buf_free = f->buf->next_free;
+	} else if (ft->buf_unused < ft->cfg.max_buffers) {
+		/* A buffer's pages are first touched here, when it is first needed. */
+		f->buf = (struct flow_buf *)(ft->bufmem + (size_t)ft->buf_unused++ * ft->buf_stride);
+		f->buf->cap = ft->cfg.inspect_bytes;
+	} else {
 		ft->st.no_buffer++;
 		flow_release_buf(ft, f);
 		return false;
 	}
-	f->buf = ft->buf_free;
-	ft->buf_free = f->buf->next_free;
 	f->buf->next_free = NULL;
 	ft->st.buffers_in_use++;
 	return true;
@@ -484,7 +490,7 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg)
 {
 	struct flow_table *ft;
 	uint64_t key[2];
-	uint32_t i, nb;
+	uint32_t nb;
 
 	if (!cfg || cfg->max_flows == 0 || cfg->max_flows > FLOW_MAX_ENTRIES ||
 	    cfg->inspect_bytes == 0 || cfg->inspect_bytes > 65535) {
@@ -516,17 +522,12 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg)
 	if (cfg->max_buffers) {
 		if (cfg->max_buffers > SIZE_MAX / ft->buf_stride)
 			goto err;
+		/* Buffers are handed out in index order (flow_buf_get), like entries:
+		 * linking them all here would touch, and so zero, the whole pool at
+		 * start-up (128 MiB by default, in huge pages). */
 		ft->bufmem = flow_alloc((size_t)cfg->max_buffers * ft->buf_stride);
 		if (!ft->bufmem)
 			goto err;
-		/* Free list from the last buffer so the first one is handed out first. */
-		for (i = cfg->max_buffers; i-- > 0;) {
-			struct flow_buf *b = (struct flow_buf *)(ft->bufmem + (size_t)i * ft->buf_stride);
-
-			b->cap = cfg->inspect_bytes;
-			b->next_free = ft->buf_free;
-			ft->buf_free = b;
-		}
 	}
 	return ft;
 
