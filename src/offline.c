@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
@@ -22,6 +23,9 @@
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
+
+/* stdio's default 4 KiB buffer costs a read(2) per few packets. */
+#define OFFLINE_READ_BUF (1u << 20)
 
 struct offline {
 	FILE *out;
@@ -91,6 +95,27 @@ static int offline_ip_offset(int dlt, const uint8_t *d, size_t len)
 	return off <= len ? (int)off : -1;
 }
 
+/* The capture opened for reading through a large stdio buffer (buf, which
+ * must outlive the handle). */
+static pcap_t *offline_open(const char *path, char *buf)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		log_warn("%s", path);
+		return NULL;
+	}
+	setvbuf(f, buf, _IOFBF, OFFLINE_READ_BUF);
+	pc = pcap_fopen_offline(f, errbuf);
+	if (!pc) {
+		log_warnx("%s: %s", path, errbuf);
+		fclose(f);
+	}
+	return pc;
+}
+
 /* One pass of the engine over the capture. */
 static int offline_pass(pcap_t *pc, struct engine *e, uint64_t *packets, uint64_t *skipped,
 			struct timeval *last)
@@ -126,7 +151,6 @@ static int offline_pass(pcap_t *pc, struct engine *e, uint64_t *packets, uint64_
  * flow to a pool that started before the look-up is still attributed. */
 int offline_run(const char *path, const struct mw_conf *c, const struct pool_lists *lists, FILE *out)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
 	struct offline o = { .out = out };
 	struct engine *learn = NULL, *e = NULL;
 	uint64_t packets = 0, skipped = 0, ignored = 0;
@@ -134,12 +158,12 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	struct engine_stats st;
 	struct flow_stats fs;
 	pcap_t *pc = NULL;
-	char ts[48];
+	char ts[48], *rbuf = malloc(OFFLINE_READ_BUF);
 	int rc = -1;
 
 	learn = engine_new(c, lists, NULL, NULL);
 	e = engine_new(c, lists, offline_on_event, &o);
-	if (!learn || !e) {
+	if (!learn || !e || !rbuf) {
 		log_warnx("out of memory");
 		goto out;
 	}
@@ -147,23 +171,20 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	engine_set_learn_only(learn, true);
 	engine_set_observe(e, true);
 
-	pc = pcap_open_offline(path, errbuf);
-	if (!pc) {
-		log_warnx("%s: %s", path, errbuf);
+	pc = offline_open(path, rbuf);
+	if (!pc)
 		goto out;
-	}
 	if (offline_pass(pc, learn, &ignored, &ignored, &last) < 0) {
 		log_warnx("%s: %s", path, pcap_geterr(pc));
 		goto out;
 	}
 	pcap_close(pc);
+	pc = NULL;
 	engine_preload_learned(e, learn);
 
-	pc = pcap_open_offline(path, errbuf);
-	if (!pc) {
-		log_warnx("%s: %s", path, errbuf);
+	pc = offline_open(path, rbuf);
+	if (!pc)
 		goto out;
-	}
 	if (offline_pass(pc, e, &packets, &skipped, &last) < 0) {
 		log_warnx("%s: %s", path, pcap_geterr(pc));
 		goto out;
@@ -185,5 +206,6 @@ out:
 		pcap_close(pc);
 	engine_free(learn);
 	engine_free(e);
+	free(rbuf);
 	return rc;
 }
