@@ -64,54 +64,64 @@ struct flow_table {
 		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 	} while (0)
 
-static uint64_t flow_siphash(uint64_t k0, uint64_t k1, const uint64_t *m, size_t n)
+/* Two 64-bit words of a 16-byte address (memcpy: no alignment assumed). */
+static void flow_addr_words(const uint8_t *a, uint64_t w[2])
 {
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t b = (uint64_t)(n * 8) << 56;
-	size_t i;
+	memcpy(w, a, 16);
+}
 
-	for (i = 0; i < n; i++) {
+/*
+ * Both directions hash alike: the lower (address, port) endpoint goes first.
+ * The words are built in registers, not in a byte array read back as words:
+ * that read stalled on store forwarding and was most of the hash's cost.
+ */
+static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
+{
+	uint64_t a[2], b[2], m[5], v0, v1, v2, v3, t;
+	uint16_t pa = p->sport, pb = p->dport;
+	unsigned int i;
+
+	flow_addr_words(p->saddr, a);
+	flow_addr_words(p->daddr, b);
+	if (a[0] > b[0] || (a[0] == b[0] && (a[1] > b[1] || (a[1] == b[1] && pa > pb)))) {
+		t = a[0], a[0] = b[0], b[0] = t;
+		t = a[1], a[1] = b[1], b[1] = t;
+		pa = p->dport;
+		pb = p->sport;
+	}
+	m[0] = (uint64_t)p->family | (uint64_t)p->proto << 8 | (uint64_t)pa << 16 | (uint64_t)pb << 32;
+	m[1] = a[0];
+	m[2] = a[1];
+	m[3] = b[0];
+	m[4] = b[1];
+	/* SipHash-1-3 over the five words. */
+	v0 = ft->k0 ^ 0x736f6d6570736575ULL;
+	v1 = ft->k1 ^ 0x646f72616e646f6dULL;
+	v2 = ft->k0 ^ 0x6c7967656e657261ULL;
+	v3 = ft->k1 ^ 0x7465646279746573ULL;
+	for (i = 0; i < 5; i++) {
 		v3 ^= m[i];
 		SIPROUND(v0, v1, v2, v3);
 		v0 ^= m[i];
 	}
-	v3 ^= b;
+	t = (uint64_t)(5 * 8) << 56;
+	v3 ^= t;
 	SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
+	v0 ^= t;
 	v2 ^= 0xff;
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3) & ft->mask;
 }
 
-/* Both directions hash alike: the lower (address, port) endpoint goes first. */
-static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
+static bool flow_addr_eq(const uint8_t *x, const uint8_t *y)
 {
-	const uint8_t *a = p->saddr, *b = p->daddr;
-	uint16_t pa = p->sport, pb = p->dport;
-	uint8_t raw[40];
-	uint64_t w[5];
-	int c = memcmp(a, b, 16);
+	uint64_t a[2], b[2];
 
-	if (c > 0 || (c == 0 && pa > pb)) {
-		a = p->daddr;
-		b = p->saddr;
-		pa = p->dport;
-		pb = p->sport;
-	}
-	raw[0] = p->family;
-	raw[1] = p->proto;
-	memcpy(raw + 2, &pa, 2);
-	memcpy(raw + 4, &pb, 2);
-	raw[6] = raw[7] = 0;
-	memcpy(raw + 8, a, 16);
-	memcpy(raw + 24, b, 16);
-	memcpy(w, raw, sizeof(w));
-	return (uint32_t)flow_siphash(ft->k0, ft->k1, w, 5) & ft->mask;
+	flow_addr_words(x, a);
+	flow_addr_words(y, b);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 }
 
 static bool flow_key_match(const struct flow_key *k, const struct pkt *p, enum flow_dir *dir)
@@ -119,12 +129,12 @@ static bool flow_key_match(const struct flow_key *k, const struct pkt *p, enum f
 	if (k->family != p->family || k->proto != p->proto)
 		return false;
 	if (k->port[0] == p->sport && k->port[1] == p->dport &&
-	    !memcmp(k->addr[0], p->saddr, 16) && !memcmp(k->addr[1], p->daddr, 16)) {
+	    flow_addr_eq(k->addr[0], p->saddr) && flow_addr_eq(k->addr[1], p->daddr)) {
 		*dir = FLOW_ORIG;
 		return true;
 	}
 	if (k->port[0] == p->dport && k->port[1] == p->sport &&
-	    !memcmp(k->addr[0], p->daddr, 16) && !memcmp(k->addr[1], p->saddr, 16)) {
+	    flow_addr_eq(k->addr[0], p->daddr) && flow_addr_eq(k->addr[1], p->saddr)) {
 		*dir = FLOW_REPLY;
 		return true;
 	}
@@ -454,14 +464,24 @@ void flow_foreach(struct flow_table *ft, int (*cb)(struct flow *f, void *arg), v
  * asked for: lookups touch random entries, and with 4k pages nearly every one
  * is a TLB miss. Untouched pages cost nothing until used.
  */
+#define FLOW_HUGE (2u << 20)
+
+/* Arrays of half a huge page or more are mapped as a whole one. */
+static size_t flow_map_size(size_t size)
+{
+	return size >= FLOW_HUGE / 2 ? (size + FLOW_HUGE - 1) & ~((size_t)FLOW_HUGE - 1) : size;
+}
+
 static void *flow_alloc(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p;
 
+	size = flow_map_size(size);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	if (size >= (2u << 20))
+	if (size >= FLOW_HUGE)
 		(void)madvise(p, size, MADV_HUGEPAGE);
 #endif
 	return p;
@@ -470,7 +490,7 @@ static void *flow_alloc(size_t size)
 static void flow_dealloc(void *p, size_t size)
 {
 	if (p)
-		munmap(p, size);
+		munmap(p, flow_map_size(size));
 }
 
 static size_t flow_table_memory(const struct flow_table *ft)
