@@ -15,6 +15,8 @@
 /* "No entry" in bucket heads and hnext/lprev/lnext links. */
 #define NIL UINT32_MAX
 #define FLOW_MAX_ENTRIES (1u << 31)
+/* Chains in use at first; doubled whenever flows outnumber them. */
+#define FLOW_BUCKETS_MIN 1024u
 
 /*
  * Not thread-safe: one table belongs to one packet-path thread.
@@ -37,8 +39,9 @@ struct flow_buf {
 struct flow_table {
 	struct flow_table_cfg cfg;
 	struct flow *flows;		/* max_flows entries */
-	uint32_t *buckets;		/* mask + 1 chain heads */
+	uint32_t *buckets;		/* max_mask + 1 allocated, mask + 1 in use */
 	uint32_t mask;
+	uint32_t max_mask;
 	uint32_t free_head;		/* removed entries, linked by hnext */
 	uint32_t next_unused;		/* entries from here on were never used */
 	uint32_t lru_head;		/* least recently seen */
@@ -112,7 +115,7 @@ static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
-	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3) & ft->mask;
+	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
 }
 
 static bool flow_addr_eq(const uint8_t *x, const uint8_t *y)
@@ -182,22 +185,62 @@ static void lru_append(struct flow_table *ft, struct flow *f)
 	ft->lru_tail = i;
 }
 
+/* The full hash of a stored flow: the hash input rebuilt from its key. */
+static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow_key *k)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = k->family;
+	p.proto = k->proto;
+	p.sport = k->port[0];
+	p.dport = k->port[1];
+	memcpy(p.saddr, k->addr[0], 16);
+	memcpy(p.daddr, k->addr[1], 16);
+	return flow_hash(ft, &p);
+}
+
+/*
+ * Twice the chains in use: chain i splits into i and i + n by one more bit of
+ * each entry's hash. Chains grow with the flows rather than starting at
+ * max_flows: a lookup then touches a dense array that stays in cache instead
+ * of a random line of up to max_flows * 4 bytes. Each entry is rehashed once
+ * per doubling, so the cost per inserted flow stays constant.
+ */
+static void flow_grow(struct flow_table *ft)
+{
+	uint32_t n = ft->mask + 1, i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t e = ft->buckets[i], lo = NIL, hi = NIL;
+
+		while (e != NIL) {
+			struct flow *f = &ft->flows[e];
+			uint32_t next = f->hnext;
+
+			if (flow_key_hash(ft, &f->key) & n) {
+				f->hnext = hi;
+				hi = e;
+			} else {
+				f->hnext = lo;
+				lo = e;
+			}
+			e = next;
+		}
+		ft->buckets[i] = lo;
+		ft->buckets[i + n] = hi;
+	}
+	ft->mask = 2 * n - 1;
+}
+
 /* Unlink from its hash chain: walks the chain, which the keyed hash keeps short. */
 static void hash_unlink(struct flow_table *ft, struct flow *f)
 {
 	uint32_t i = (uint32_t)(f - ft->flows);
 	uint32_t *link;
-	struct pkt p;
 
-	/* Rebuild the hash input from the key. */
-	memset(&p, 0, sizeof(p));
-	p.family = f->key.family;
-	p.proto = f->key.proto;
-	p.sport = f->key.port[0];
-	p.dport = f->key.port[1];
-	memcpy(p.saddr, f->key.addr[0], 16);
-	memcpy(p.daddr, f->key.addr[1], 16);
-	for (link = &ft->buckets[flow_hash(ft, &p)]; *link != NIL; link = &ft->flows[*link].hnext) {
+	for (link = &ft->buckets[flow_key_hash(ft, &f->key) & ft->mask]; *link != NIL;
+	     link = &ft->flows[*link].hnext) {
 		if (*link == i) {
 			*link = f->hnext;
 			break;
@@ -292,6 +335,8 @@ static struct flow *flow_insert(struct flow_table *ft, uint32_t h, const struct 
 	lru_append(ft, f);
 	ft->st.active++;
 	ft->st.created++;
+	if (ft->st.active > ft->mask + 1 && ft->mask < ft->max_mask)
+		flow_grow(ft);
 	return f;
 }
 
@@ -306,7 +351,7 @@ struct flow *flow_lookup_or_add(struct flow_table *ft, const struct pkt *p, uint
 		*created = false;
 	if (!flow_trackable(p))
 		return NULL;
-	h = flow_hash(ft, p);
+	h = flow_hash(ft, p) & ft->mask;
 	f = flow_find(ft, h, p, &d);
 	if (f) {
 		if (ft->lru_tail != (uint32_t)(f - ft->flows)) {
@@ -338,7 +383,7 @@ struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_d
 
 	if (!flow_trackable(p))
 		return NULL;
-	f = flow_find(ft, flow_hash(ft, p), p, &d);
+	f = flow_find(ft, flow_hash(ft, p) & ft->mask, p, &d);
 	if (f && dir)
 		*dir = d;
 	return f;
@@ -496,7 +541,7 @@ static void flow_dealloc(void *p, size_t size)
 static size_t flow_table_memory(const struct flow_table *ft)
 {
 	return sizeof(*ft) + (size_t)ft->cfg.max_flows * sizeof(struct flow) +
-	       ((size_t)ft->mask + 1) * sizeof(uint32_t) +
+	       ((size_t)ft->max_mask + 1) * sizeof(uint32_t) +
 	       (size_t)ft->cfg.max_buffers * ft->buf_stride;
 }
 
@@ -527,12 +572,14 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg)
 	ft->k1 = key[1];
 	for (nb = 1; nb < cfg->max_flows; nb <<= 1)
 		;
-	ft->mask = nb - 1;
+	/* Room for one chain per flow; flow_grow() takes it into use as needed. */
+	ft->max_mask = nb - 1;
+	ft->mask = (nb < FLOW_BUCKETS_MIN ? nb : FLOW_BUCKETS_MIN) - 1;
 	ft->flows = flow_alloc((size_t)cfg->max_flows * sizeof(struct flow));
 	ft->buckets = flow_alloc((size_t)nb * sizeof(uint32_t));
 	if (!ft->flows || !ft->buckets)
 		goto err;
-	memset(ft->buckets, 0xff, (size_t)nb * sizeof(uint32_t));
+	memset(ft->buckets, 0xff, ((size_t)ft->mask + 1) * sizeof(uint32_t));
 
 	/* Entries are handed out in index order, so untouched pages stay unmapped. */
 	ft->free_head = NIL;
@@ -562,7 +609,7 @@ void flow_table_free(struct flow_table *ft)
 	if (!ft)
 		return;
 	flow_dealloc(ft->bufmem, (size_t)ft->cfg.max_buffers * ft->buf_stride);
-	flow_dealloc(ft->buckets, ((size_t)ft->mask + 1) * sizeof(uint32_t));
+	flow_dealloc(ft->buckets, ((size_t)ft->max_mask + 1) * sizeof(uint32_t));
 	flow_dealloc(ft->flows, (size_t)ft->cfg.max_flows * sizeof(struct flow));
 	free(ft);
 }
