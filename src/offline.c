@@ -246,8 +246,9 @@ static int cap_next(struct capture *c, struct pcap_pkthdr **h, const uint8_t **d
 	}
 	r = c->buf + c->start;
 	frac = cap_u32(c, r + 4);
-	c->h.ts.tv_sec = (time_t)cap_u32(c, r);
-	c->h.ts.tv_usec = (suseconds_t)(c->nsec ? frac / 1000u : frac);
+	/* Signed 32-bit fields in the file, as libpcap reads them. */
+	c->h.ts.tv_sec = (time_t)(int32_t)cap_u32(c, r);
+	c->h.ts.tv_usec = (suseconds_t)(c->nsec ? (int32_t)frac / 1000 : (int32_t)frac);
 	/* Bytes past the file's snapshot length are skipped, as libpcap does. */
 	c->h.caplen = caplen > c->snaplen ? c->snaplen : caplen;
 	c->h.len = cap_u32(c, r + 12);
