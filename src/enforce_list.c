@@ -99,7 +99,9 @@ static int dump_set(struct enforcer *e, const char *name, struct rawvec *rv)
 	uint32_t seq = enforce_next_seq(e);
 	unsigned int portid = mnl_socket_get_portid(nl);
 	struct nlmsghdr *nlh;
-	char *buf = malloc(DUMP_BUF);
+	/* Zeroed: libmnl before 1.0.5 leaves attribute padding unwritten, and
+	 * those bytes (after the table name) would go to the kernel as they were. */
+	char *buf = calloc(1, DUMP_BUF);
 	ssize_t n;
 	int r, ret = -1;
 

@@ -302,6 +302,7 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 	enum conf_action act = engine_action_for(j->e, idx);
 	uint32_t bit = 1u << idx;
 	bool allowlisted = false;
+	int stop = 0;
 
 	/* The allowlist is checked before anything is blocked; the event says
 	 * it overrode the detection. */
@@ -316,15 +317,23 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 		if (detectors[idx]->session)
 			engine_relay_check(j);
 	}
-	if (act == ACT_ALERT || j->fl->state == FLOW_BLOCKED)
-		return 0;
-	j->fl->state = FLOW_BLOCKED;
-	j->fl->action = (uint8_t)act;
-	j->blocked = true;
-	verdict_action(&j->e->pol, act, j->mark, j->v);
-	/* Live, a blocked flow is over. A capture goes on, and every detector
-	 * that recognises it is worth reporting. */
-	return !j->e->observe;
+	if (j->fl->state != FLOW_BLOCKED) {
+		if (act == ACT_ALERT)
+			return 0;
+		j->fl->state = FLOW_BLOCKED;
+		j->fl->action = (uint8_t)act;
+		j->blocked = true;
+		verdict_action(&j->e->pol, act, j->mark, j->v);
+		/* Live, a blocked flow is over. A capture goes on, and every
+		 * detector that recognises it is worth reporting. */
+		stop = !j->e->observe;
+	}
+	/* Observing a blocked flow, this detector matching again could only
+	 * repeat itself (a flow is reported once per detector), unless it
+	 * teaches addresses: rescanning the stream on each packet is waste. */
+	if (!detectors[idx]->teaches)
+		j->fl->det_done |= bit;
+	return stop;
 }
 
 /* The verdict for a packet of a clean flow. Normally it carries the CLEAN

@@ -41,24 +41,40 @@ static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
 	return 0;
 }
 
+/* Byte by byte, without printf: offline, every detection's detail passes here. */
 int event_json_string(char *buf, size_t size, size_t *pos, const char *s)
 {
-	if (append(buf, size, pos, "\"") < 0)
+	static const char hex[] = "0123456789abcdef";
+	size_t p = *pos;
+
+	/* Like append(): each piece must leave room for the terminating NUL. */
+	if (p >= size || size - p < 2)
 		return -1;
+	buf[p++] = '"';
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		int r;
+		size_t n = c == '"' || c == '\\' ? 2 : c < 0x20 || c >= 0x7f ? 6 : 1;
 
-		if (c == '"' || c == '\\')
-			r = append(buf, size, pos, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			r = append(buf, size, pos, "\\u%04x", c);
-		else
-			r = append(buf, size, pos, "%c", c);
-		if (r < 0)
+		if (size - p < n + 1)
 			return -1;
+		if (n == 2) {
+			buf[p++] = '\\';
+			buf[p++] = (char)c;
+		} else if (n == 6) {
+			memcpy(buf + p, "\\u00", 4);
+			buf[p + 4] = hex[c >> 4];
+			buf[p + 5] = hex[c & 15];
+			p += 6;
+		} else {
+			buf[p++] = (char)c;
+		}
 	}
-	return append(buf, size, pos, "\"");
+	if (size - p < 2)
+		return -1;
+	buf[p++] = '"';
+	buf[p] = '\0';
+	*pos = p;
+	return 0;
 }
 
 static const char *proto_name(uint8_t proto)

@@ -15,6 +15,8 @@
 /* "No entry" in bucket heads and hnext/lprev/lnext links. */
 #define NIL UINT32_MAX
 #define FLOW_MAX_ENTRIES (1u << 31)
+/* Chains in use at first; doubled whenever flows outnumber them. */
+#define FLOW_BUCKETS_MIN 1024u
 
 /*
  * Not thread-safe: one table belongs to one packet-path thread.
@@ -37,15 +39,18 @@ struct flow_buf {
 struct flow_table {
 	struct flow_table_cfg cfg;
 	struct flow *flows;		/* max_flows entries */
-	uint32_t *buckets;		/* mask + 1 chain heads */
+	uint32_t *buckets;		/* max_mask + 1 allocated, mask + 1 in use */
 	uint32_t mask;
+	uint32_t max_mask;
 	uint32_t free_head;		/* removed entries, linked by hnext */
 	uint32_t next_unused;		/* entries from here on were never used */
 	uint32_t lru_head;		/* least recently seen */
 	uint32_t lru_tail;		/* most recently seen */
+	uint32_t last;			/* entry of the last packet looked up */
 	uint8_t *bufmem;		/* max_buffers * buf_stride bytes */
 	size_t buf_stride;
-	struct flow_buf *buf_free;
+	struct flow_buf *buf_free;	/* returned buffers, reused first */
+	uint32_t buf_unused;		/* buffers from here on were never handed out */
 	uint64_t k0, k1;		/* hash key, random per table */
 	struct flow_stats st;
 };
@@ -63,54 +68,71 @@ struct flow_table {
 		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 	} while (0)
 
-static uint64_t flow_siphash(uint64_t k0, uint64_t k1, const uint64_t *m, size_t n)
+/* Two 64-bit words of a 16-byte address (memcpy: no alignment assumed). */
+static void flow_addr_words(const uint8_t *a, uint64_t w[2])
 {
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t b = (uint64_t)(n * 8) << 56;
-	size_t i;
+	memcpy(w, a, 16);
+}
 
+/*
+ * Both directions hash alike: the lower (address, port) endpoint goes first.
+ * The words are built in registers, not in a byte array read back as words:
+ * that read stalled on store forwarding and was most of the hash's cost.
+ * IPv4 addresses (4 bytes, the rest zero) share one word: 2 words, not 5.
+ */
+static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
+{
+	uint64_t a[2], b[2], m[5], v0, v1, v2, v3, t;
+	uint16_t pa = p->sport, pb = p->dport;
+	unsigned int i, n;
+
+	flow_addr_words(p->saddr, a);
+	flow_addr_words(p->daddr, b);
+	if (a[0] > b[0] || (a[0] == b[0] && (a[1] > b[1] || (a[1] == b[1] && pa > pb)))) {
+		t = a[0], a[0] = b[0], b[0] = t;
+		t = a[1], a[1] = b[1], b[1] = t;
+		pa = p->dport;
+		pb = p->sport;
+	}
+	m[0] = (uint64_t)p->family | (uint64_t)p->proto << 8 | (uint64_t)pa << 16 | (uint64_t)pb << 32;
+	if (p->family == AF_INET) {
+		m[1] = (a[0] & 0xffffffffu) | b[0] << 32;
+		n = 2;
+	} else {
+		m[1] = a[0];
+		m[2] = a[1];
+		m[3] = b[0];
+		m[4] = b[1];
+		n = 5;
+	}
+	/* SipHash-1-3 over the n words. */
+	v0 = ft->k0 ^ 0x736f6d6570736575ULL;
+	v1 = ft->k1 ^ 0x646f72616e646f6dULL;
+	v2 = ft->k0 ^ 0x6c7967656e657261ULL;
+	v3 = ft->k1 ^ 0x7465646279746573ULL;
 	for (i = 0; i < n; i++) {
 		v3 ^= m[i];
 		SIPROUND(v0, v1, v2, v3);
 		v0 ^= m[i];
 	}
-	v3 ^= b;
+	t = (uint64_t)(n * 8) << 56;
+	v3 ^= t;
 	SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
+	v0 ^= t;
 	v2 ^= 0xff;
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
 }
 
-/* Both directions hash alike: the lower (address, port) endpoint goes first. */
-static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
+static bool flow_addr_eq(const uint8_t *x, const uint8_t *y)
 {
-	const uint8_t *a = p->saddr, *b = p->daddr;
-	uint16_t pa = p->sport, pb = p->dport;
-	uint8_t raw[40];
-	uint64_t w[5];
-	int c = memcmp(a, b, 16);
+	uint64_t a[2], b[2];
 
-	if (c > 0 || (c == 0 && pa > pb)) {
-		a = p->daddr;
-		b = p->saddr;
-		pa = p->dport;
-		pb = p->sport;
-	}
-	raw[0] = p->family;
-	raw[1] = p->proto;
-	memcpy(raw + 2, &pa, 2);
-	memcpy(raw + 4, &pb, 2);
-	raw[6] = raw[7] = 0;
-	memcpy(raw + 8, a, 16);
-	memcpy(raw + 24, b, 16);
-	memcpy(w, raw, sizeof(w));
-	return (uint32_t)flow_siphash(ft->k0, ft->k1, w, 5) & ft->mask;
+	flow_addr_words(x, a);
+	flow_addr_words(y, b);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 }
 
 static bool flow_key_match(const struct flow_key *k, const struct pkt *p, enum flow_dir *dir)
@@ -118,12 +140,12 @@ static bool flow_key_match(const struct flow_key *k, const struct pkt *p, enum f
 	if (k->family != p->family || k->proto != p->proto)
 		return false;
 	if (k->port[0] == p->sport && k->port[1] == p->dport &&
-	    !memcmp(k->addr[0], p->saddr, 16) && !memcmp(k->addr[1], p->daddr, 16)) {
+	    flow_addr_eq(k->addr[0], p->saddr) && flow_addr_eq(k->addr[1], p->daddr)) {
 		*dir = FLOW_ORIG;
 		return true;
 	}
 	if (k->port[0] == p->dport && k->port[1] == p->sport &&
-	    !memcmp(k->addr[0], p->daddr, 16) && !memcmp(k->addr[1], p->saddr, 16)) {
+	    flow_addr_eq(k->addr[0], p->daddr) && flow_addr_eq(k->addr[1], p->saddr)) {
 		*dir = FLOW_REPLY;
 		return true;
 	}
@@ -171,22 +193,62 @@ static void lru_append(struct flow_table *ft, struct flow *f)
 	ft->lru_tail = i;
 }
 
+/* The full hash of a stored flow: the hash input rebuilt from its key. */
+static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow_key *k)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = k->family;
+	p.proto = k->proto;
+	p.sport = k->port[0];
+	p.dport = k->port[1];
+	memcpy(p.saddr, k->addr[0], 16);
+	memcpy(p.daddr, k->addr[1], 16);
+	return flow_hash(ft, &p);
+}
+
+/*
+ * Twice the chains in use: chain i splits into i and i + n by one more bit of
+ * each entry's hash. Chains grow with the flows rather than starting at
+ * max_flows: a lookup then touches a dense array that stays in cache instead
+ * of a random line of up to max_flows * 4 bytes. Each entry is rehashed once
+ * per doubling, so the cost per inserted flow stays constant.
+ */
+static void flow_grow(struct flow_table *ft)
+{
+	uint32_t n = ft->mask + 1, i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t e = ft->buckets[i], lo = NIL, hi = NIL;
+
+		while (e != NIL) {
+			struct flow *f = &ft->flows[e];
+			uint32_t next = f->hnext;
+
+			if (flow_key_hash(ft, &f->key) & n) {
+				f->hnext = hi;
+				hi = e;
+			} else {
+				f->hnext = lo;
+				lo = e;
+			}
+			e = next;
+		}
+		ft->buckets[i] = lo;
+		ft->buckets[i + n] = hi;
+	}
+	ft->mask = 2 * n - 1;
+}
+
 /* Unlink from its hash chain: walks the chain, which the keyed hash keeps short. */
 static void hash_unlink(struct flow_table *ft, struct flow *f)
 {
 	uint32_t i = (uint32_t)(f - ft->flows);
 	uint32_t *link;
-	struct pkt p;
 
-	/* Rebuild the hash input from the key. */
-	memset(&p, 0, sizeof(p));
-	p.family = f->key.family;
-	p.proto = f->key.proto;
-	p.sport = f->key.port[0];
-	p.dport = f->key.port[1];
-	memcpy(p.saddr, f->key.addr[0], 16);
-	memcpy(p.daddr, f->key.addr[1], 16);
-	for (link = &ft->buckets[flow_hash(ft, &p)]; *link != NIL; link = &ft->flows[*link].hnext) {
+	for (link = &ft->buckets[flow_key_hash(ft, &f->key) & ft->mask]; *link != NIL;
+	     link = &ft->flows[*link].hnext) {
 		if (*link == i) {
 			*link = f->hnext;
 			break;
@@ -281,6 +343,8 @@ static struct flow *flow_insert(struct flow_table *ft, uint32_t h, const struct 
 	lru_append(ft, f);
 	ft->st.active++;
 	ft->st.created++;
+	if (ft->st.active > ft->mask + 1 && ft->mask < ft->max_mask)
+		flow_grow(ft);
 	return f;
 }
 
@@ -289,14 +353,19 @@ struct flow *flow_lookup_or_add(struct flow_table *ft, const struct pkt *p, uint
 {
 	enum flow_dir d = FLOW_ORIG;
 	struct flow *f;
-	uint32_t h;
+	uint32_t h = 0;
 
 	if (created)
 		*created = false;
 	if (!flow_trackable(p))
 		return NULL;
-	h = flow_hash(ft, p);
-	f = flow_find(ft, h, p, &d);
+	/* Packets of a flow come in runs: the last packet's flow is tried
+	 * first, by its key (an entry not in use has family 0, never a match). */
+	f = &ft->flows[ft->last];
+	if (ft->last >= ft->next_unused || !flow_key_match(&f->key, p, &d)) {
+		h = flow_hash(ft, p) & ft->mask;
+		f = flow_find(ft, h, p, &d);
+	}
 	if (f) {
 		if (ft->lru_tail != (uint32_t)(f - ft->flows)) {
 			lru_unlink(ft, f);
@@ -307,6 +376,7 @@ struct flow *flow_lookup_or_add(struct flow_table *ft, const struct pkt *p, uint
 		if (created)
 			*created = true;
 	}
+	ft->last = (uint32_t)(f - ft->flows);
 	f->last_seen_ms = now_ms;
 	f->packets[d] = sat_add(f->packets[d], 1);
 	f->bytes[d] = sat_add(f->bytes[d], p->payload_len);
@@ -327,7 +397,7 @@ struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_d
 
 	if (!flow_trackable(p))
 		return NULL;
-	f = flow_find(ft, flow_hash(ft, p), p, &d);
+	f = flow_find(ft, flow_hash(ft, p) & ft->mask, p, &d);
 	if (f && dir)
 		*dir = d;
 	return f;
@@ -335,13 +405,18 @@ struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_d
 
 static bool flow_buf_get(struct flow_table *ft, struct flow *f)
 {
-	if (!ft->buf_free) {
+	if (ft->buf_free) {
+		f->buf = ft->buf_free;
+		ft->buf_free = f->buf->next_free;
+	} else if (ft->buf_unused < ft->cfg.max_buffers) {
+		/* A buffer's pages are first touched here, when it is first needed. */
+		f->buf = (struct flow_buf *)(ft->bufmem + (size_t)ft->buf_unused++ * ft->buf_stride);
+		f->buf->cap = ft->cfg.inspect_bytes;
+	} else {
 		ft->st.no_buffer++;
 		flow_release_buf(ft, f);
 		return false;
 	}
-	f->buf = ft->buf_free;
-	ft->buf_free = f->buf->next_free;
 	f->buf->next_free = NULL;
 	ft->st.buffers_in_use++;
 	return true;
@@ -448,14 +523,24 @@ void flow_foreach(struct flow_table *ft, int (*cb)(struct flow *f, void *arg), v
  * asked for: lookups touch random entries, and with 4k pages nearly every one
  * is a TLB miss. Untouched pages cost nothing until used.
  */
+#define FLOW_HUGE (2u << 20)
+
+/* Arrays of half a huge page or more are mapped as a whole one. */
+static size_t flow_map_size(size_t size)
+{
+	return size >= FLOW_HUGE / 2 ? (size + FLOW_HUGE - 1) & ~((size_t)FLOW_HUGE - 1) : size;
+}
+
 static void *flow_alloc(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p;
 
+	size = flow_map_size(size);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	if (size >= (2u << 20))
+	if (size >= FLOW_HUGE)
 		(void)madvise(p, size, MADV_HUGEPAGE);
 #endif
 	return p;
@@ -464,13 +549,13 @@ static void *flow_alloc(size_t size)
 static void flow_dealloc(void *p, size_t size)
 {
 	if (p)
-		munmap(p, size);
+		munmap(p, flow_map_size(size));
 }
 
 static size_t flow_table_memory(const struct flow_table *ft)
 {
 	return sizeof(*ft) + (size_t)ft->cfg.max_flows * sizeof(struct flow) +
-	       ((size_t)ft->mask + 1) * sizeof(uint32_t) +
+	       ((size_t)ft->max_mask + 1) * sizeof(uint32_t) +
 	       (size_t)ft->cfg.max_buffers * ft->buf_stride;
 }
 
@@ -484,7 +569,7 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg)
 {
 	struct flow_table *ft;
 	uint64_t key[2];
-	uint32_t i, nb;
+	uint32_t nb;
 
 	if (!cfg || cfg->max_flows == 0 || cfg->max_flows > FLOW_MAX_ENTRIES ||
 	    cfg->inspect_bytes == 0 || cfg->inspect_bytes > 65535) {
@@ -501,12 +586,14 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg)
 	ft->k1 = key[1];
 	for (nb = 1; nb < cfg->max_flows; nb <<= 1)
 		;
-	ft->mask = nb - 1;
+	/* Room for one chain per flow; flow_grow() takes it into use as needed. */
+	ft->max_mask = nb - 1;
+	ft->mask = (nb < FLOW_BUCKETS_MIN ? nb : FLOW_BUCKETS_MIN) - 1;
 	ft->flows = flow_alloc((size_t)cfg->max_flows * sizeof(struct flow));
 	ft->buckets = flow_alloc((size_t)nb * sizeof(uint32_t));
 	if (!ft->flows || !ft->buckets)
 		goto err;
-	memset(ft->buckets, 0xff, (size_t)nb * sizeof(uint32_t));
+	memset(ft->buckets, 0xff, ((size_t)ft->mask + 1) * sizeof(uint32_t));
 
 	/* Entries are handed out in index order, so untouched pages stay unmapped. */
 	ft->free_head = NIL;
@@ -516,17 +603,12 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg)
 	if (cfg->max_buffers) {
 		if (cfg->max_buffers > SIZE_MAX / ft->buf_stride)
 			goto err;
+		/* Buffers are handed out in index order (flow_buf_get), like entries:
+		 * linking them all here would touch, and so zero, the whole pool at
+		 * start-up (128 MiB by default, in huge pages). */
 		ft->bufmem = flow_alloc((size_t)cfg->max_buffers * ft->buf_stride);
 		if (!ft->bufmem)
 			goto err;
-		/* Free list from the last buffer so the first one is handed out first. */
-		for (i = cfg->max_buffers; i-- > 0;) {
-			struct flow_buf *b = (struct flow_buf *)(ft->bufmem + (size_t)i * ft->buf_stride);
-
-			b->cap = cfg->inspect_bytes;
-			b->next_free = ft->buf_free;
-			ft->buf_free = b;
-		}
 	}
 	return ft;
 
@@ -541,7 +623,7 @@ void flow_table_free(struct flow_table *ft)
 	if (!ft)
 		return;
 	flow_dealloc(ft->bufmem, (size_t)ft->cfg.max_buffers * ft->buf_stride);
-	flow_dealloc(ft->buckets, ((size_t)ft->mask + 1) * sizeof(uint32_t));
+	flow_dealloc(ft->buckets, ((size_t)ft->max_mask + 1) * sizeof(uint32_t));
 	flow_dealloc(ft->flows, (size_t)ft->cfg.max_flows * sizeof(struct flow));
 	free(ft);
 }

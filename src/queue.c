@@ -38,9 +38,13 @@ struct queue {
 
 static int queue_send_config(struct queue *q, const struct queue_cfg *cfg, bool bind)
 {
+	/* libmnl before 1.0.5 leaves the alignment padding after an attribute
+	 * (3 bytes after the 5-byte params) as it was: start from zeros. */
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	uint32_t flags = NFQA_CFG_F_GSO, mask = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN;
+
+	memset(buf, 0, sizeof(buf));
 
 	if (bind) {
 		nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
@@ -74,7 +78,8 @@ struct queue *queue_open(const struct queue_cfg *cfg)
 		return NULL;
 	q->num = cfg->num;
 	q->rbuf = malloc(QUEUE_RCVBUF);
-	q->sbuf = malloc(QUEUE_SNDBUF);
+	/* Zeroed once: every byte sent is then ours, whatever padding a put leaves. */
+	q->sbuf = calloc(1, QUEUE_SNDBUF);
 	if (!q->rbuf || !q->sbuf)
 		goto err;
 	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
