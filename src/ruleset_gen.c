@@ -190,7 +190,7 @@ static int read_fast(struct mnl_socket *nl, uint32_t seq, const char *chain,
 	unsigned int portid = mnl_socket_get_portid(nl);
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
-	char *buf = malloc(DUMP_BUF);
+	char *buf = calloc(1, DUMP_BUF);	/* libmnl 1.0.4 leaves attribute padding unset */
 	ssize_t n;
 	int cb, ret = -1;
 
