@@ -72,17 +72,11 @@ void x_ct(struct build *bd, uint32_t key)
 
 void x_cmp_eq(struct build *bd, const void *data, uint32_t len)
 {
-	struct nftnl_expr *e = expr_add(bd, "cmp");
-
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	x_cmp(bd, NFT_CMP_EQ, data, len);
 }
 
-/* reg1 = (reg1 & mask) ^ xor, on a 32-bit mark. */
-void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
+/* reg1 = (reg1 & mask) ^ xor over len bytes. */
+static void bitwise(struct build *bd, const void *mask, const void *xor, uint32_t len)
 {
 	struct nftnl_expr *e = expr_add(bd, "bitwise");
 
@@ -90,24 +84,23 @@ void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+}
+
+/* reg1 = (reg1 & mask) ^ xor, on a 32-bit mark. */
+void x_bitwise(struct build *bd, uint32_t mask, uint32_t xor)
+{
+	bitwise(bd, &mask, &xor, sizeof(mask));
 }
 
 /* Register 1's first byte & mask (one-byte loads such as TCP flags). */
 void x_bitwise8(struct build *bd, uint8_t mask)
 {
 	static const uint8_t zero = 0;
-	struct nftnl_expr *e = expr_add(bd, "bitwise");
 
-	if (e == NULL)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	bitwise(bd, &mask, &zero, 1);
 }
 
 void x_verdict(struct build *bd, int verdict, const char *chain)
