@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libmnl/libmnl.h>
+
 struct nlmsghdr;
 struct mnl_socket;
 
@@ -50,6 +52,12 @@ const char *nlbatch_what(const struct nlbatch *b, uint32_t seq);	/* NULL if unkn
 /* A netlink socket for nftables, bound; NULL with errno set. */
 struct mnl_socket *nlbatch_open(void);
 void nlbatch_close(struct mnl_socket *nl);
+
+/* Send the dump request nlh (built at the start of buf, sequence seq) and
+ * run cb over every answer until the dump is done; buf (size bytes) is
+ * reused for the answers. 0, or -1 with errno set (ENOENT: no such object). */
+int nlbatch_dump(struct mnl_socket *nl, const struct nlmsghdr *nlh, void *buf, size_t size,
+		 uint32_t seq, mnl_cb_t cb, void *data);
 
 /* Finish the batch, size the socket buffers for it, send it in one sendmsg
  * (the kernel applies all of it or none of it), and read the answer: every

@@ -19,6 +19,7 @@
 #include "enforce.h"
 #include "enforce_int.h"
 #include "ep_table.h"
+#include "nlbatch.h"
 
 #define DUMP_BUF	(256 * 1024)
 
@@ -97,13 +98,11 @@ static int dump_set(struct enforcer *e, const char *name, struct rawvec *rv)
 {
 	struct mnl_socket *nl = enforce_nl(e);
 	uint32_t seq = enforce_next_seq(e);
-	unsigned int portid = mnl_socket_get_portid(nl);
 	struct nlmsghdr *nlh;
 	/* Zeroed: libmnl before 1.0.5 leaves attribute padding unwritten, and
 	 * those bytes (after the table name) would go to the kernel as they were. */
 	char *buf = calloc(1, DUMP_BUF);
-	ssize_t n;
-	int r, ret = -1;
+	int ret = -1;
 
 	if (buf == NULL)
 		return -1;
@@ -111,20 +110,8 @@ static int dump_set(struct enforcer *e, const char *name, struct rawvec *rv)
 				    NLM_F_DUMP | NLM_F_ACK, seq);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, ENF_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		goto out;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, DUMP_BUF);
-		if (n < 0)
-			goto out;
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, elems_cb, rv);
-		if (r < 0)
-			goto out;
-		if (r == MNL_CB_STOP)
-			break;
-	}
-	ret = rv->failed ? -1 : 0;
-out:
+	if (nlbatch_dump(nl, nlh, buf, DUMP_BUF, seq, elems_cb, rv) == 0)
+		ret = rv->failed ? -1 : 0;
 	free(buf);
 	return ret;
 }

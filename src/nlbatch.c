@@ -252,6 +252,27 @@ const char *nlbatch_error(const struct nlbatch *b) { return b->err; }
 uint32_t nlbatch_failed_seq(const struct nlbatch *b) { return b->failed_seq; }
 int nlbatch_failed_errno(const struct nlbatch *b) { return b->failed_errno; }
 
+int nlbatch_dump(struct mnl_socket *nl, const struct nlmsghdr *nlh, void *buf, size_t size,
+		 uint32_t seq, mnl_cb_t cb, void *data)
+{
+	unsigned int portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int r;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, size);
+		if (n < 0)
+			return -1;
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (r < 0)
+			return -1;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
 struct mnl_socket *nlbatch_open(void)
 {
 	struct mnl_socket *nl;

@@ -187,12 +187,10 @@ out:
 static int read_fast(struct mnl_socket *nl, uint32_t seq, const char *chain,
 		     struct fast_rule *fr)
 {
-	unsigned int portid = mnl_socket_get_portid(nl);
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
 	char *buf = calloc(1, DUMP_BUF);	/* libmnl 1.0.4 leaves attribute padding unset */
-	ssize_t n;
-	int cb, ret = -1;
+	int ret = -1;
 
 	if (r == NULL || buf == NULL)
 		goto out;
@@ -201,20 +199,10 @@ static int read_fast(struct mnl_socket *nl, uint32_t seq, const char *chain,
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+	if (nlbatch_dump(nl, nlh, buf, DUMP_BUF, seq, fast_rule_cb, fr) < 0) {
+		if (errno == ENOENT)
+			ret = 0;
 		goto out;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, DUMP_BUF);
-		if (n < 0)
-			goto out;
-		cb = mnl_cb_run(buf, (size_t)n, seq, portid, fast_rule_cb, fr);
-		if (cb < 0) {
-			if (errno == ENOENT)
-				ret = 0;
-			goto out;
-		}
-		if (cb == MNL_CB_STOP)
-			break;
 	}
 	ret = fr->mask_seen && fr->value_seen ? 1 : 0;
 out:
