@@ -13,10 +13,10 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 
 #include "ctl_server.h"
+#include "listener.h"
 #include "log.h"
 
 #define CTL_MAX_TABLES 8
@@ -48,22 +48,13 @@ struct ctl_table {
 
 struct ctl_server {
 	struct evloop *loop;
-	int fd, timerfd;
+	struct listener *lst;
 	char *path;
 	gid_t gid;		/* allowed group, or (gid_t)-1 */
 	struct ctl_table tables[CTL_MAX_TABLES];
 	unsigned int n_tables;
-	struct ctl_client *clients[CTL_MAX_CLIENTS];
 	struct log_ratelimit rl;
 };
-
-static uint64_t ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* The supplementary groups line of /proc/PID/status. Bounded read, bounded parse. */
 static bool proc_in_group(pid_t pid, uid_t uid, gid_t want)
@@ -116,28 +107,12 @@ int ctl_peer_allowed(uid_t uid, gid_t gid, pid_t pid, gid_t allowed_gid)
 	return pid > 0 && proc_in_group(pid, uid, allowed_gid);
 }
 
-static struct ctl_client *client_by_fd(struct ctl_server *s, int fd, unsigned int *idx)
+static void client_free(void *client)
 {
-	unsigned int i;
+	struct ctl_client *c = client;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
-		if (s->clients[i] && s->clients[i]->fd == fd) {
-			*idx = i;
-			return s->clients[i];
-		}
-	}
-	return NULL;
-}
-
-static void client_drop(struct ctl_server *s, unsigned int i)
-{
-	struct ctl_client *c = s->clients[i];
-
-	evloop_del(s->loop, c->fd);
-	close(c->fd);
 	free(c->out);
 	free(c);
-	s->clients[i] = NULL;
 }
 
 /* Queue bytes for the client; false when it would exceed the bound. */
@@ -199,7 +174,7 @@ static int client_flush(struct ctl_server *s, struct ctl_client *c)
 			return -1;
 		}
 		c->out_off += (size_t)n;
-		c->last_ms = ctl_now_ms();
+		c->last_ms = listener_now_ms();
 	}
 	if (c->out_off == c->out_len) {
 		c->out_off = c->out_len = 0;
@@ -209,7 +184,7 @@ static int client_flush(struct ctl_server *s, struct ctl_client *c)
 			return -1;
 		if (c->closing && !c->linger_ms) {
 			shutdown(c->fd, SHUT_WR);
-			c->linger_ms = ctl_now_ms();
+			c->linger_ms = listener_now_ms();
 		}
 	}
 	client_watch(s, c);
@@ -326,14 +301,12 @@ static void client_parse(struct ctl_server *s, struct ctl_client *c)
 		c->closing = true;	/* nothing more will come: hang up after the answer */
 }
 
-static void on_client(struct evloop *loop, int fd, void *arg)
+static void client_io(void *owner, void *client, unsigned int slot)
 {
-	struct ctl_server *s = arg;
-	unsigned int i;
-	struct ctl_client *c = client_by_fd(s, fd, &i);
+	struct ctl_server *s = owner;
+	struct ctl_client *c = client;
+	int fd = c->fd;
 
-	if (!c)
-		return;
 	for (unsigned int rounds = 0; !c->eof && rounds < 64; rounds++) {
 		char discard[512];
 		bool keep = !c->closing && !c->follow;
@@ -349,14 +322,14 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0 || (n == 0 && c->follow)) {
-			client_drop(s, i);
+			listener_drop(s->lst, slot);
 			return;
 		}
 		if (n == 0) {
 			c->eof = true;
 			break;
 		}
-		c->last_ms = ctl_now_ms();
+		c->last_ms = listener_now_ms();
 		if (keep) {
 			c->in_len += (size_t)n;
 			client_parse(s, c);
@@ -365,79 +338,56 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 	if (c->eof)
 		client_parse(s, c);
 	if (client_flush(s, c) < 0)
-		client_drop(s, i);
+		listener_drop(s->lst, slot);
 }
 
-static void reject(int fd, const char *line)
+/* Root, or a member of the control group; anyone else gets one refusal line. */
+static const char *client_admit(void *owner, int fd)
 {
-	/* A fresh socket's buffer takes one short line; if not, the peer gets a hang-up. */
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_debug("control: could not send refusal: %s", strerror(errno));
-	close(fd);
+	struct ctl_server *s = owner;
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t cl = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+	    ctl_peer_allowed(cred.uid, cred.gid, cred.pid, s->gid))
+		return NULL;
+	log_info("control: refused uid %d (pid %d): not root%s",
+		 (int)cred.uid, (int)cred.pid, s->gid != (gid_t)-1 ? " or in the control group" : "");
+	return "error denied permission denied: not root or in the control group\n";
 }
 
-static void on_accept(struct evloop *loop, int lfd, void *arg)
+static void *client_new(void *owner, int fd)
 {
-	struct ctl_server *s = arg;
+	struct ctl_client *c = calloc(1, sizeof(*c));
 
-	for (;;) {
-		struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-		socklen_t cl = sizeof(cred);
-		struct ctl_client *c;
-		unsigned int i;
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warnx_rl(&s->rl, "control: accept: %s", strerror(errno));
-			return;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
-		    !ctl_peer_allowed(cred.uid, cred.gid, cred.pid, s->gid)) {
-			log_info("control: refused uid %d (pid %d): not root%s",
-				 (int)cred.uid, (int)cred.pid, s->gid != (gid_t)-1 ? " or in the control group" : "");
-			reject(fd, "error denied permission denied: not root or in the control group\n");
-			continue;
-		}
-		for (i = 0; i < CTL_MAX_CLIENTS && s->clients[i]; i++)
-			;
-		if (i == CTL_MAX_CLIENTS) {
-			reject(fd, "error busy too many control clients\n");
-			continue;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c || evloop_add(loop, fd, on_client, s) < 0) {
-			free(c);
-			reject(fd, "error busy out of resources\n");
-			continue;
-		}
-		c->fd = fd;
-		c->reading = true;
-		c->last_ms = ctl_now_ms();
-		s->clients[i] = c;
-	}
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->reading = true;
+	c->last_ms = listener_now_ms();
+	return c;
 }
 
-static void on_timer(struct evloop *loop, int fd, void *arg)
+/* Followers stay; anyone else idle too long, or hung up on and slow to
+ * close, goes. */
+static bool client_expired(void *owner, void *client, uint64_t now)
 {
-	struct ctl_server *s = arg;
-	uint64_t exp, now = ctl_now_ms();
-	unsigned int i;
+	const struct ctl_client *c = client;
 
-	if (read(fd, &exp, sizeof(exp)) < 0)
-		return;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
-		struct ctl_client *c = s->clients[i];
-
-		if (c && ((c->linger_ms && now - c->linger_ms > CTL_LINGER_MS) ||
-			  (!c->follow && now - c->last_ms > CTL_IDLE_MS))) {
-			log_debug("control: dropping an idle client");
-			client_drop(s, i);
-		}
-	}
+	return (c->linger_ms && now - c->linger_ms > CTL_LINGER_MS) ||
+	       (!c->follow && now - c->last_ms > CTL_IDLE_MS);
 }
+
+static const struct listener_ops ctl_listener_ops = {
+	.name = "control",
+	.admit = client_admit,
+	.client_new = client_new,
+	.client_free = client_free,
+	.client_io = client_io,
+	.client_expired = client_expired,
+	.full_line = "error busy too many control clients\n",
+	.oom_line = "error busy out of resources\n",
+};
 
 void ctl_server_publish(struct ctl_server *s, const char *topic, const char *text, const char *json)
 {
@@ -446,7 +396,7 @@ void ctl_server_publish(struct ctl_server *s, const char *topic, const char *tex
 	if (!s)
 		return;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
-		struct ctl_client *c = s->clients[i];
+		struct ctl_client *c = listener_client(s->lst, i);
 		const char *line;
 
 		if (!c || !c->follow || strcmp(c->follow, topic) != 0)
@@ -457,7 +407,7 @@ void ctl_server_publish(struct ctl_server *s, const char *topic, const char *tex
 		if (!client_queue(c, " ", 1) || !client_queue(c, line, strcspn(line, "\r\n")) ||
 		    !client_queue(c, "\n", 1)) {
 			log_warnx_rl(&s->rl, "control: dropping a client that does not read its output");
-			client_drop(s, i);
+			listener_drop(s->lst, i);
 			continue;
 		}
 		client_watch(s, c);
@@ -500,16 +450,14 @@ static int socket_take_over(const char *path)
 
 struct ctl_server *ctl_server_open(struct evloop *loop, const struct ctl_server_cfg *cfg)
 {
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ctl_server *s = calloc(1, sizeof(*s));
 	char *dir = NULL, *slash;
 	mode_t old_mask;
-	int r;
+	int fd = -1, r;
 
 	if (!s)
 		return NULL;
-	s->fd = s->timerfd = -1;
 	s->gid = (gid_t)-1;
 	s->loop = loop;
 	if (strlen(cfg->path) >= sizeof(sun.sun_path)) {
@@ -538,28 +486,25 @@ struct ctl_server *ctl_server_open(struct evloop *loop, const struct ctl_server_
 	}
 	if (socket_take_over(cfg->path) < 0)
 		goto err_sys;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0)
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		goto err_sys;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", cfg->path);
 	/* Born owner-only, so no one connects before the mode and group are set. */
 	old_mask = umask(0177);
-	r = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun));
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);
 	if (r < 0)
 		goto err_sys;
 	if ((cfg->group && chown(cfg->path, (uid_t)-1, s->gid) < 0) ||
-	    chmod(cfg->path, cfg->mode) < 0 || listen(s->fd, 16) < 0) {
+	    chmod(cfg->path, cfg->mode) < 0 || listen(fd, 16) < 0) {
 		log_warn("control socket %s", cfg->path);
 		unlink(cfg->path);
 		goto err;
 	}
-	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->timerfd < 0 || timerfd_settime(s->timerfd, 0, &its, NULL) < 0 ||
-	    evloop_add(loop, s->fd, on_accept, s) < 0 ||
-	    evloop_add(loop, s->timerfd, on_timer, s) < 0) {
-		log_warn("control socket %s: event loop", cfg->path);
-		evloop_del(loop, s->fd);
+	s->lst = listener_open(loop, fd, CTL_MAX_CLIENTS, &ctl_listener_ops, s);
+	fd = -1;	/* the listener's now, also when it failed */
+	if (!s->lst) {
 		unlink(cfg->path);
 		goto err;
 	}
@@ -570,10 +515,8 @@ struct ctl_server *ctl_server_open(struct evloop *loop, const struct ctl_server_
 err_sys:
 	log_warn("control socket %s", cfg->path);
 err:
-	if (s->fd >= 0)
-		close(s->fd);
-	if (s->timerfd >= 0)
-		close(s->timerfd);
+	if (fd >= 0)
+		close(fd);
 	free(dir);
 	free(s->path);
 	free(s);
@@ -582,17 +525,9 @@ err:
 
 void ctl_server_close(struct ctl_server *s)
 {
-	unsigned int i;
-
 	if (!s)
 		return;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (s->clients[i])
-			client_drop(s, i);
-	evloop_del(s->loop, s->fd);
-	evloop_del(s->loop, s->timerfd);
-	close(s->fd);
-	close(s->timerfd);
+	listener_close(s->lst);
 	unlink(s->path);
 	free(s->path);
 	free(s);

@@ -10,10 +10,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/timerfd.h>
 
 #include "detect.h"
 #include "http_req.h"
+#include "listener.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -29,20 +29,10 @@ struct metrics_client {
 
 struct metrics {
 	struct evloop *loop;
-	int fd, timerfd;
+	struct listener *lst;
 	mwstats_fn fn;
 	void *arg;
-	struct metrics_client *clients[METRICS_MAX_CLIENTS];
-	struct log_ratelimit rl;
 };
-
-static uint64_t metrics_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int metrics_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -205,15 +195,12 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);
 }
 
-static void client_drop(struct metrics *m, unsigned int i)
+static void client_free(void *client)
 {
-	struct metrics_client *c = m->clients[i];
+	struct metrics_client *c = client;
 
-	evloop_del(m->loop, c->fd);
-	close(c->fd);
 	free(c->out);
 	free(c);
-	m->clients[i] = NULL;
 }
 
 static const char *status_text(int status)
@@ -266,17 +253,12 @@ static int client_respond(struct metrics *m, struct metrics_client *c, int statu
 	return 0;
 }
 
-static void on_client(struct evloop *loop, int fd, void *arg)
+static void client_io(void *owner, void *client, unsigned int slot)
 {
-	struct metrics *m = arg;
-	struct metrics_client *c = NULL;
-	unsigned int i;
+	struct metrics *m = owner;
+	struct metrics_client *c = client;
+	int fd = c->fd;
 
-	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
-		if (m->clients[i] && m->clients[i]->fd == fd && (c = m->clients[i]))
-			break;
-	if (!c)
-		return;
 	if (c->draining) {
 		unsigned int k;
 
@@ -293,7 +275,7 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 		}
 		if (k == 16)
 			return;
-		client_drop(m, i);
+		listener_drop(m->lst, slot);
 		return;
 	}
 	while (!c->out && c->in_len < sizeof(c->in)) {
@@ -305,13 +287,13 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			client_drop(m, i);
+			listener_drop(m->lst, slot);
 			return;
 		}
 		c->in_len += (size_t)n;
 		status = metrics_http_check(c->in, c->in_len);
 		if (status && client_respond(m, c, status) < 0) {
-			client_drop(m, i);
+			listener_drop(m->lst, slot);
 			return;
 		}
 	}
@@ -324,7 +306,7 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n < 0) {
-			client_drop(m, i);
+			listener_drop(m->lst, slot);
 			return;
 		}
 		c->out_off += (size_t)n;
@@ -335,61 +317,42 @@ static void on_client(struct evloop *loop, int fd, void *arg)
 		shutdown(fd, SHUT_WR);
 		evloop_mod(m->loop, fd, true, false);
 		c->draining = true;
-		c->deadline_ms = metrics_now_ms() + 2000;
-		on_client(loop, fd, arg);
+		c->deadline_ms = listener_now_ms() + 2000;
+		client_io(owner, client, slot);
 	}
 }
 
-static void on_accept(struct evloop *loop, int lfd, void *arg)
+static void *client_new(void *owner, int fd)
 {
-	struct metrics *m = arg;
+	struct metrics_client *c = calloc(1, sizeof(*c));
 
-	for (;;) {
-		struct metrics_client *c;
-		unsigned int i;
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warnx_rl(&m->rl, "metrics: accept: %s", strerror(errno));
-			return;
-		}
-		for (i = 0; i < METRICS_MAX_CLIENTS && m->clients[i]; i++)
-			;
-		c = i < METRICS_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
-		if (!c || evloop_add(loop, fd, on_client, m) < 0) {
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
-		c->deadline_ms = metrics_now_ms() + METRICS_IDLE_MS;
-		m->clients[i] = c;
-	}
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->deadline_ms = listener_now_ms() + METRICS_IDLE_MS;
+	return c;
 }
 
-static void on_timer(struct evloop *loop, int fd, void *arg)
+static bool client_expired(void *owner, void *client, uint64_t now)
 {
-	struct metrics *m = arg;
-	uint64_t exp, now = metrics_now_ms();
-	unsigned int i;
-
-	if (read(fd, &exp, sizeof(exp)) < 0)
-		return;
-	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
-		if (m->clients[i] && now > m->clients[i]->deadline_ms)
-			client_drop(m, i);
+	return now > ((const struct metrics_client *)client)->deadline_ms;
 }
+
+/* No refusal lines: a client past the limit is simply closed. */
+static const struct listener_ops metrics_listener_ops = {
+	.name = "metrics",
+	.client_new = client_new,
+	.client_free = client_free,
+	.client_io = client_io,
+	.client_expired = client_expired,
+};
 
 struct metrics *metrics_open(struct evloop *loop, const char *listen_on, mwstats_fn fn, void *arg)
 {
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	struct sockaddr_storage ss;
 	struct metrics *m;
 	socklen_t len;
-	int one = 1;
+	int fd, one = 1;
 
 	if (metrics_listen_parse(listen_on, &ss, &len) < 0) {
 		log_warnx("metrics.listen \"%s\": not addr:port", listen_on);
@@ -401,47 +364,33 @@ struct metrics *metrics_open(struct evloop *loop, const char *listen_on, mwstats
 	m->loop = loop;
 	m->fn = fn;
 	m->arg = arg;
-	m->timerfd = -1;
-	m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (m->fd < 0)
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		goto err;
-	setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
-		setsockopt(m->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(m->fd, (struct sockaddr *)&ss, len) < 0 || listen(m->fd, 16) < 0)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
+		close(fd);
 		goto err;
-	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (m->timerfd < 0 || timerfd_settime(m->timerfd, 0, &its, NULL) < 0 ||
-	    evloop_add(loop, m->fd, on_accept, m) < 0)
-		goto err;
-	if (evloop_add(loop, m->timerfd, on_timer, m) < 0) {
-		evloop_del(loop, m->fd);
-		goto err;
+	}
+	m->lst = listener_open(loop, fd, METRICS_MAX_CLIENTS, &metrics_listener_ops, m);
+	if (!m->lst) {
+		free(m);
+		return NULL;
 	}
 	log_info("metrics on http://%s/metrics", listen_on);
 	return m;
 err:
 	log_warn("metrics.listen %s", listen_on);
-	if (m->fd >= 0)
-		close(m->fd);
-	if (m->timerfd >= 0)
-		close(m->timerfd);
 	free(m);
 	return NULL;
 }
 
 void metrics_close(struct metrics *m)
 {
-	unsigned int i;
-
 	if (!m)
 		return;
-	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
-		if (m->clients[i])
-			client_drop(m, i);
-	evloop_del(m->loop, m->fd);
-	evloop_del(m->loop, m->timerfd);
-	close(m->fd);
-	close(m->timerfd);
+	listener_close(m->lst);
 	free(m);
 }
