@@ -16,6 +16,7 @@
 #include "ep_table.h"
 #include "log.h"
 #include "ruleset.h"
+#include "tool_num.h"
 
 #define MAX_IFACES	8
 
@@ -36,18 +37,6 @@ static void usage(void)
 		"       enforce_tool load N SOURCE [NFT_FILE] (N generated entries, one batch;\n"
 		"                            NFT_FILE: the same entries for nft -f, table inet mwbench)\n");
 	exit(2);
-}
-
-static unsigned long num_arg(const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v > max)
-		usage();
-	return v;
 }
 
 /* The tool's own small parser (ep_parse lives in another module). */
@@ -171,15 +160,15 @@ static int do_install(int argc, char **argv)
 				usage();
 			pol.verdict[r] = ENF_REJECT;
 		} else if (strcmp(a, "-T") == 0) {
-			pol.throttle_bytes = (uint32_t)num_arg(v, UINT32_MAX);
+			pol.throttle_bytes = (uint32_t)tool_num(v, 0, UINT32_MAX, usage);
 		} else if (strcmp(a, "-b") == 0) {
-			pol.throttle_burst = (uint32_t)num_arg(v, UINT32_MAX);
+			pol.throttle_burst = (uint32_t)tool_num(v, 0, UINT32_MAX, usage);
 		} else if (strcmp(a, "-C") == 0) {
-			pol.throttle_conns = (uint32_t)num_arg(v, UINT32_MAX);
+			pol.throttle_conns = (uint32_t)tool_num(v, 0, UINT32_MAX, usage);
 		} else if (strcmp(a, "-P") == 0) {
-			pol.pool_conns = (uint32_t)num_arg(v, UINT32_MAX);
+			pol.pool_conns = (uint32_t)tool_num(v, 0, UINT32_MAX, usage);
 		} else if (strcmp(a, "-Q") == 0) {
-			pol.queue_pps = (uint32_t)num_arg(v, UINT32_MAX);
+			pol.queue_pps = (uint32_t)tool_num(v, 0, UINT32_MAX, usage);
 		} else {
 			usage();
 		}
@@ -384,7 +373,7 @@ static int run(struct enforcer *e, int argc, char **argv)
 			return 1;
 		if ((cmd[0] == 'a'
 		     ? enforce_block_add(e, src, feed, &ep,
-					 argc > 4 ? (uint32_t)num_arg(argv[4], UINT32_MAX) : 0)
+					 argc > 4 ? (uint32_t)tool_num(argv[4], 0, UINT32_MAX, usage) : 0)
 		     : enforce_block_del(e, src, feed, &ep)) < 0) {
 			log_warn("%s %s", cmd, argv[3]);
 			return 1;
@@ -412,13 +401,13 @@ static int run(struct enforcer *e, int argc, char **argv)
 		if (t == 3 || enforce_begin(e) < 0)
 			usage();
 		if (enforce_host_tier(e, ep.family, ep.addr, (enum enforce_tier)t,
-				      argc > 4 ? (uint32_t)num_arg(argv[4], UINT32_MAX) : 0) < 0)
+				      argc > 4 ? (uint32_t)tool_num(argv[4], 0, UINT32_MAX, usage) : 0) < 0)
 			return 1;
 		return commit(e);
 	}
 	if (strcmp(cmd, "port") == 0 && argc == 4) {
 		if (enforce_begin(e) < 0 ||
-		    enforce_pool_port(e, (uint16_t)num_arg(argv[3], 65535),
+		    enforce_pool_port(e, (uint16_t)tool_num(argv[3], 0, 65535, usage),
 				      strcmp(argv[2], "add") == 0) < 0)
 			return 1;
 		return commit(e);
@@ -440,7 +429,7 @@ static int run(struct enforcer *e, int argc, char **argv)
 	}
 	if (strcmp(cmd, "load") == 0 && (argc == 4 || argc == 5)) {
 		source_arg(argv[3], &src, &feed);
-		return do_load(e, num_arg(argv[2], 4000000), src, feed,
+		return do_load(e, tool_num(argv[2], 0, 4000000, usage), src, feed,
 			       argc == 5 ? argv[4] : NULL);
 	}
 	usage();

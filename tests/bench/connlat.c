@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include "../tool_num.h"
 
 #define LAT_REQ "GET / HTTP/1.0\r\n\r\n"	/* 18 bytes, harmless to every detector */
 
@@ -32,18 +33,6 @@ static void usage(void)
 	fprintf(stderr, "usage: connlat -d IPV4 -p PORT [-n conns] [-t max-seconds]\n"
 		"       connlat -l PORT [-t lifetime-seconds]\n");
 	exit(2);
-}
-
-static unsigned long arg_num(const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max)
-		usage();
-	return v;
 }
 
 static void set_timeouts(int fd, int secs)
@@ -113,10 +102,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "d:p:n:t:l:")) != -1) {
 		switch (opt) {
 		case 'd': if (inet_pton(AF_INET, optarg, &a.sin_addr) != 1) usage(); break;
-		case 'p': port = arg_num(optarg, 65535); break;
-		case 'n': n = arg_num(optarg, 1000000); break;
-		case 't': secs = arg_num(optarg, 3600); break;
-		case 'l': listen_port = arg_num(optarg, 65535); break;
+		case 'p': port = tool_num(optarg, 10, 65535, usage); break;
+		case 'n': n = tool_num(optarg, 10, 1000000, usage); break;
+		case 't': secs = tool_num(optarg, 10, 3600, usage); break;
+		case 'l': listen_port = tool_num(optarg, 10, 65535, usage); break;
 		default: usage();
 		}
 	}

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "queue.h"
+#include "../tool_num.h"
 
 static volatile sig_atomic_t stop;
 
@@ -26,18 +27,10 @@ static void accept_all(void *arg, const struct queue_packet *p, struct queue_ver
 	v->set_mark = false;
 }
 
-static unsigned long arg_num(const char *s, unsigned long max)
+static void usage(void)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max) {
-		fprintf(stderr, "usage: nfq_acceptall [-q num] [-c copy_range] [-l max_len] [-o (fail open)] [-r ready-file]\n");
-		exit(2);
-	}
-	return v;
+	fprintf(stderr, "usage: nfq_acceptall [-q num] [-c copy_range] [-l max_len] [-o (fail open)] [-r ready-file]\n");
+	exit(2);
 }
 
 int main(int argc, char **argv)
@@ -53,12 +46,12 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "q:c:l:or:")) != -1) {
 		switch (opt) {
-		case 'q': cfg.num = (uint16_t)arg_num(optarg, 65535); break;
-		case 'c': cfg.copy_range = (uint32_t)arg_num(optarg, 65535); break;
-		case 'l': cfg.maxlen = (uint32_t)arg_num(optarg, 1048576); break;
+		case 'q': cfg.num = (uint16_t)tool_num(optarg, 10, 65535, usage); break;
+		case 'c': cfg.copy_range = (uint32_t)tool_num(optarg, 10, 65535, usage); break;
+		case 'l': cfg.maxlen = (uint32_t)tool_num(optarg, 10, 1048576, usage); break;
 		case 'o': cfg.fail_open = true; break;
 		case 'r': ready = optarg; break;
-		default: arg_num("", 0);
+		default: usage();
 		}
 	}
 	log_init("nfq_acceptall", 1, LOG_LVL_INFO);

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "../tool_num.h"
 
 #define BLAST_MAX_BATCH 256
 #define BLAST_PORTS 65535u
@@ -34,18 +35,6 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned long arg_num(const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max)
-		usage();
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	struct mmsghdr msgs[BLAST_MAX_BATCH];
@@ -63,13 +52,13 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "d:p:n:t:c:s:r:b:")) != -1) {
 		switch (opt) {
 		case 'd': if (inet_pton(AF_INET, optarg, &daddr) != 1) usage(); break;
-		case 'p': first = arg_num(optarg, 65535); break;
-		case 'n': flows = arg_num(optarg, 32ul * BLAST_PORTS); break;
-		case 't': secs = (double)arg_num(optarg, 3600); break;
-		case 'c': max_pkts = arg_num(optarg, 1ul << 40); break;
-		case 's': size = arg_num(optarg, sizeof(payload)); break;
-		case 'r': rate = arg_num(optarg, 100000000); break;
-		case 'b': batch = arg_num(optarg, BLAST_MAX_BATCH); break;
+		case 'p': first = tool_num(optarg, 10, 65535, usage); break;
+		case 'n': flows = tool_num(optarg, 10, 32ul * BLAST_PORTS, usage); break;
+		case 't': secs = (double)tool_num(optarg, 10, 3600, usage); break;
+		case 'c': max_pkts = tool_num(optarg, 10, 1ul << 40, usage); break;
+		case 's': size = tool_num(optarg, 10, sizeof(payload), usage); break;
+		case 'r': rate = tool_num(optarg, 10, 100000000, usage); break;
+		case 'b': batch = tool_num(optarg, 10, BLAST_MAX_BATCH, usage); break;
 		default: usage();
 		}
 	}

@@ -7,25 +7,9 @@
 #include <string.h>
 
 #include "state_file_int.h"
+#include "../unit/state_item_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Field by field: struct copies need not keep padding. */
-static int item_same(const struct state_item *a, const struct state_item *b)
-{
-	if (a->kind != b->kind || strcmp(a->reason, b->reason) != 0)
-		return 0;
-	if (a->kind == STATE_TIER)
-		return a->host.family == b->host.family &&
-		       memcmp(a->host.addr, b->host.addr, 16) == 0 && a->host.tier == b->host.tier &&
-		       a->host.detections == b->host.detections &&
-		       a->host.tier_since_ms == b->host.tier_since_ms &&
-		       a->host.tier_until_ms == b->host.tier_until_ms &&
-		       a->host.last_ms == b->host.last_ms;
-	return a->source == b->source && a->which == b->which && a->ep.family == b->ep.family &&
-	       a->ep.plen == b->ep.plen && a->ep.port == b->ep.port &&
-	       memcmp(a->ep.addr, b->ep.addr, 16) == 0 && a->ep.expires_ms == b->ep.expires_ms;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (state_parse(buf, n, &again, 0, &ln, err, sizeof(err)) < 0 || again.n != st.n)
 		abort();
 	for (i = 0; i < st.n; i++)
-		if (!item_same(&st.items[i], &again.items[i]))
+		if (!state_item_same(&st.items[i], &again.items[i]))
 			abort();
 	free(buf);
 	state_fini(&st);

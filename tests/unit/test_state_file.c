@@ -15,6 +15,7 @@
 
 #include "state_file.h"
 #include "state_file_int.h"
+#include "state_item_same.h"
 #include "unit.h"
 
 #define T0	1700000000000ULL
@@ -120,22 +121,6 @@ static struct state_item tier(int family, const char *a, enum enforce_tier t, ui
 	return it;
 }
 
-static int same(const struct state_item *a, const struct state_item *b)
-{
-	if (a->kind != b->kind || strcmp(a->reason, b->reason) != 0)
-		return 0;
-	if (a->kind == STATE_TIER)
-		return a->host.family == b->host.family &&
-		       memcmp(a->host.addr, b->host.addr, 16) == 0 && a->host.tier == b->host.tier &&
-		       a->host.detections == b->host.detections &&
-		       a->host.tier_since_ms == b->host.tier_since_ms &&
-		       a->host.tier_until_ms == b->host.tier_until_ms &&
-		       a->host.last_ms == b->host.last_ms;
-	return a->source == b->source && a->which == b->which && a->ep.family == b->ep.family &&
-	       a->ep.plen == b->ep.plen && a->ep.port == b->ep.port &&
-	       memcmp(a->ep.addr, b->ep.addr, 16) == 0 && a->ep.expires_ms == b->ep.expires_ms;
-}
-
 static void test_round_trip(void)
 {
 	struct state st, back;
@@ -182,11 +167,11 @@ static void test_round_trip(void)
 	CHECK(state_read(path, &back, 0, err, sizeof(err)) == 0);
 	CHECK(back.n == n);
 	for (i = 0; i < n && i < back.n; i++)
-		CHECK(same(&items[i], &back.items[i]));
+		CHECK(state_item_same(&items[i], &back.items[i]));
 	/* Expired at T0+1: the dns block (T0+1 <= now) goes, the rest stays. */
 	CHECK(state_read(path, &back, T0 + 1, err, sizeof(err)) == 0);
 	CHECK(back.n == n - 1);
-	CHECK(same(&back.items[2], &items[3]));
+	CHECK(state_item_same(&back.items[2], &items[3]));
 	/* At T0+600000: the first block, the throttle and the qallow are over too. */
 	CHECK(state_read(path, &back, T0 + 600000, err, sizeof(err)) == 0);
 	CHECK(back.n == n - 4);
