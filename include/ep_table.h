@@ -42,5 +42,9 @@ const char *ep_entry_str(const struct ep_entry *e, char *buf, size_t size);
 /* Parse "198.51.100.7", "203.0.113.0/24", "2001:db8::/32", "198.51.100.7:3333",
  * "[2001:db8::1]:3333" into e (expires 0, tag 0). 0, or -1 with a reason in err. */
 int ep_parse(const char *s, struct ep_entry *e, char *err, size_t errsize);
+/* A decimal number of at most 5 digits in [min, max] spanning exactly
+ * s[0..len): no sign, no space. 0, or -1. */
+int ep_number(const char *s, size_t len, unsigned long min, unsigned long max,
+	      unsigned long *out);
 
 #endif

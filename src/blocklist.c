@@ -111,24 +111,6 @@ int blocklist_parse_endpoint(const char *line, struct ep_entry *e, char *err, si
 	return ep_parse(s, e, err, errsize) < 0 ? -1 : 1;
 }
 
-static int bl_port(const char *s, size_t len, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 5)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int blocklist_parse_port(const char *line, uint16_t *lo, uint16_t *hi, char *err, size_t errsize)
 {
 	char buf[BLOCKLIST_LINE_MAX + 1];
@@ -139,14 +121,15 @@ int blocklist_parse_port(const char *line, uint16_t *lo, uint16_t *hi, char *err
 		return 0;
 	dash = strchr(s, '-');
 	if (!dash) {
-		if (bl_port(s, strlen(s), &a) < 0) {
+		if (ep_number(s, strlen(s), 1, 65535, &a) < 0) {
 			snprintf(err, errsize, "invalid port \"%s\" (expected 1-65535 or a range a-b)", s);
 			return -1;
 		}
 		*lo = *hi = (uint16_t)a;
 		return 1;
 	}
-	if (bl_port(s, (size_t)(dash - s), &a) < 0 || bl_port(dash + 1, strlen(dash + 1), &b) < 0) {
+	if (ep_number(s, (size_t)(dash - s), 1, 65535, &a) < 0 ||
+	    ep_number(dash + 1, strlen(dash + 1), 1, 65535, &b) < 0) {
 		snprintf(err, errsize, "invalid port range \"%s\" (expected a-b with 1 <= a <= b <= 65535)", s);
 		return -1;
 	}

@@ -326,8 +326,7 @@ void ep_table_foreach(const struct ep_table *t, int (*cb)(const struct ep_entry 
 			return;
 }
 
-/* Decimal number in [min, max] spanning exactly s[0..len). */
-static int ep_number(const char *s, size_t len, unsigned long min, unsigned long max,
+int ep_number(const char *s, size_t len, unsigned long min, unsigned long max,
 		     unsigned long *out)
 {
 	unsigned long v = 0;
