@@ -126,6 +126,10 @@ struct enforcer *enforcer_new(void);
 void enforcer_free(struct enforcer *e);
 /* Whether deletes of absent elements are harmless on this kernel. */
 bool enforce_quiet_delete(const struct enforcer *e);
+struct ct_sweep_stats;
+/* Counters of the conntrack sweeps the generation flips ran (ct_sweep.h);
+ * zeros for a NULL enforcer. */
+void enforce_sweep_stats(const struct enforcer *e, struct ct_sweep_stats *st);
 
 /* Start a change set. Every call below queues changes; enforce_commit() sends
  * them as one atomic batch (chunked; element messages carry no NLM_F_ACK, the

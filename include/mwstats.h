@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ct_sweep.h"
 #include "engine.h"
 #include "flow.h"
 #include "queue.h"
@@ -44,6 +45,7 @@ struct mwstats {
 	uint32_t flow_capacity;
 	uint64_t mailbox_lost;		/* findings the queue workers could not hand over */
 	uint64_t reloads_ok, reloads_failed;
+	struct ct_sweep_stats ct_sweep;	/* the enforcer's conntrack sweeps */
 	const struct mwstats_tally *tally;
 };
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct ct_sweep;
 struct enforce_policy;
 struct mnl_socket;
 struct nlbatch;
@@ -59,8 +60,11 @@ const char *ruleset_mech_name(enum queue_mech mech);
  * installed ruleset to the next clean generation, so that established flows
  * judged clean are checked against the sets once more before they skip them
  * again. Reads the current generation from the kernel (a dump on nl with
- * sequence number seq). 0 (nothing appended when no minewall ruleset is
- * installed) or -1. */
-int ruleset_gen_flip(struct nlbatch *b, struct mnl_socket *nl, uint32_t seq);
+ * sequence number seq). Unless sw is NULL, first sweeps conntrack so no
+ * entry carries the value about to become current (ct_sweep.h; a failed sweep
+ * is counted in sw and does not fail the flip). 0 (nothing appended when no
+ * minewall ruleset is installed) or -1. */
+int ruleset_gen_flip(struct nlbatch *b, struct mnl_socket *nl, uint32_t seq,
+		     struct ct_sweep *sw);
 
 #endif

@@ -50,6 +50,9 @@ struct gen {
 /* Clean generations cycle CLEAN, CLEAN_ALT, 4, 5, .. up to what mask holds. */
 uint32_t gen_next(uint32_t mask, uint32_t cur);
 uint32_t gen_prev(uint32_t mask, uint32_t cur);
+/* What a conntrack sweep writes over NEXT before a flip from cur: PREV, or
+ * 0 (unjudged) when the cycle has only two values and PREV is NEXT. */
+uint32_t gen_stale(uint32_t mask, uint32_t cur);
 /* Fill h's generation chains (flushed first when flush) for bd's mask. */
 void rules_gen(struct build *bd, const struct hook_def *h, uint32_t cur, bool flush);
 /* The installed ruleset's generation: 1 and *g filled, 0 when no minewall

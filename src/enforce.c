@@ -25,6 +25,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "ct_sweep.h"
 #include "enforce.h"
 #include "enforce_int.h"
 #include "ep_table.h"
@@ -57,6 +58,7 @@ struct enforcer {
 	size_t n_slots, slots_alloc;
 	size_t pending;
 	bool flip;			/* the batch must flip the clean generation */
+	struct ct_sweep *sweep;		/* run by each flip before it commits */
 	int failed;			/* a queueing error: commit refuses */
 	char err[NLBATCH_WHAT_MAX + 200];
 };
@@ -368,7 +370,7 @@ int enforce_commit(struct enforcer *e)
 			goto out;
 	/* In the same batch: no moment where a new block exists and flows
 	 * judged clean before it still skip it. */
-	if (e->flip && ruleset_gen_flip(e->b, e->nl, enforce_next_seq(e)) < 0) {
+	if (e->flip && ruleset_gen_flip(e->b, e->nl, enforce_next_seq(e), e->sweep) < 0) {
 		set_err(e, "flipping the clean generation", errno ? errno : EIO);
 		goto out;
 	}
@@ -452,7 +454,10 @@ struct enforcer *enforcer_new(void)
 	if (e == NULL)
 		return NULL;
 	e->nl = nlbatch_open();
-	if (e->nl == NULL) {
+	e->sweep = ct_sweep_new(0);
+	if (e->nl == NULL || e->sweep == NULL) {
+		nlbatch_close(e->nl);
+		ct_sweep_free(e->sweep);
 		free(e);
 		return NULL;
 	}
@@ -468,7 +473,13 @@ void enforcer_free(struct enforcer *e)
 	enforce_abort(e);
 	free(e->slots);
 	nlbatch_close(e->nl);
+	ct_sweep_free(e->sweep);
 	free(e);
+}
+
+void enforce_sweep_stats(const struct enforcer *e, struct ct_sweep_stats *st)
+{
+	ct_sweep_get_stats(e != NULL ? e->sweep : NULL, st);
 }
 
 bool enforce_quiet_delete(const struct enforcer *e)

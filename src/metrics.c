@@ -190,6 +190,19 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	fprintf(f, "minewall_findings_lost_total %" PRIu64 "\n", st->mailbox_lost);
 	family(f, "minewall_malformed_packets_total", "counter", "Packets whose headers failed to parse.");
 	fprintf(f, "minewall_malformed_packets_total %" PRIu64 "\n", st->engine.malformed);
+	family(f, "minewall_ct_sweeps_total", "counter",
+	       "Conntrack sweeps before clean-generation flips, by result.");
+	fprintf(f, "minewall_ct_sweeps_total{result=\"ok\"} %" PRIu64 "\n",
+		st->ct_sweep.runs - st->ct_sweep.failed);
+	fprintf(f, "minewall_ct_sweeps_total{result=\"failed\"} %" PRIu64 "\n", st->ct_sweep.failed);
+	family(f, "minewall_ct_swept_entries_total", "counter",
+	       "Conntrack entries moved off the next clean generation, by outcome.");
+	fprintf(f, "minewall_ct_swept_entries_total{outcome=\"rewritten\"} %" PRIu64 "\n",
+		st->ct_sweep.swept);
+	fprintf(f, "minewall_ct_swept_entries_total{outcome=\"vanished\"} %" PRIu64 "\n",
+		st->ct_sweep.vanished);
+	fprintf(f, "minewall_ct_swept_entries_total{outcome=\"left\"} %" PRIu64 "\n",
+		st->ct_sweep.left);
 	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
 	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);

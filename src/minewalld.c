@@ -222,6 +222,7 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->flow_capacity = d->conf->max_flows;
 	st->reloads_ok = d->reloads_ok;
 	st->reloads_failed = d->reloads_failed;
+	enforce_sweep_stats(daemon_enforcer(d), &st->ct_sweep);
 	st->tally = ctl_cmds_tally(d->cmds);
 }
 

@@ -12,11 +12,25 @@
  * daemon passed with the CLEAN packet mark. A flip flushes these chains and
  * refills them for the next value, in the batch that adds the elements which
  * made the flip necessary. Generations cycle CLEAN, CLEAN_ALT, 4, 5, ... up to
- * the largest value the mark mask holds: a flow keeps a stale value until its
- * next packet, and only becomes current again unchecked if it stays silent
- * through a whole cycle of flips (two with a 2-bit mask, 14 with the default
- * 4-bit one). A throttled host's flow gets PREV, the value furthest from
- * becoming current, and gets it again on every packet. */
+ * the largest value the mark mask holds (14 values with the default 4-bit
+ * mask, two with a 2-bit one), so a flow silent through a whole cycle of
+ * flips would carry a value that is current again and skip blocks added
+ * meanwhile. Before each flip from CUR to NEXT commits, a conntrack sweep
+ * (ct_sweep.c) rewrites every entry carrying NEXT to a stale value, so no
+ * flow enters a generation it was not judged in. The stale value is PREV
+ * when the cycle has three values or more; with two, PREV is NEXT, and the
+ * sweep writes 0 (unjudged): those flows go back to the queue once. No entry
+ * can take NEXT between the sweep and the commit (H_clean writes CUR or
+ * PREV, and PREV == NEXT only with two values). What remains: a sweep that
+ * fails (logged, counted, the flip goes ahead), a flip with more matching
+ * entries than the sweep's cap (counted in left), and an entry a conntrack
+ * hash resize hides from the dump; with a 2-bit mask, a throttled packet
+ * that writes PREV == NEXT between the sweep and the commit.
+ * A throttled host's flow gets PREV, the value furthest from becoming
+ * current, and gets it again on every packet. With a 2-bit mask PREV is the
+ * next value instead: without the sweep a throttled flow would skip its
+ * meter on the fast path for a whole generation after each flip; the sweep
+ * resets it to 0, so its next packet meets the meter (and the queue). */
 #include "config.h"
 
 #include <errno.h>
@@ -31,6 +45,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "ct_sweep.h"
 #include "nlbatch.h"
 #include "ruleset.h"
 #include "ruleset_int.h"
@@ -237,13 +252,29 @@ int gen_read(struct mnl_socket *nl, uint32_t seq, struct gen *g)
 	return 1;
 }
 
-int ruleset_gen_flip(struct nlbatch *b, struct mnl_socket *nl, uint32_t seq)
+uint32_t gen_stale(uint32_t mask, uint32_t cur)
+{
+	uint32_t prev = gen_prev(mask, cur);
+
+	return prev == gen_next(mask, cur) || prev == cur ? 0 : prev;
+}
+
+int ruleset_gen_flip(struct nlbatch *b, struct mnl_socket *nl, uint32_t seq,
+		     struct ct_sweep *sw)
 {
 	struct gen g;
 	int r = gen_read(nl, seq, &g);
+	uint32_t next;
 
 	if (r <= 0)
 		return r;
-	g.cur = gen_next(g.mask, g.cur);
+	next = gen_next(g.mask, g.cur);
+	/* Before the flip commits: nothing may carry NEXT already. A failed
+	 * sweep is logged and counted there; the flip goes ahead, as without
+	 * a sweep. */
+	if (sw != NULL)
+		(void)ct_sweep_run(sw, g.mask, ruleset_mark(g.mask, next),
+				   ruleset_mark(g.mask, gen_stale(g.mask, g.cur)));
+	g.cur = next;
 	return gen_emit(b, &g);
 }
