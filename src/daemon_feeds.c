@@ -82,6 +82,9 @@ struct daemon_feeds {
 	/* The pool domains the workers use (NULL: the lists' own, no feed
 	 * lists a domain). */
 	struct pool_domains *pd;
+	/* The lists pd joins: d->lists, or during a reload the new ones
+	 * (cached feeds are applied before d->lists is replaced). */
+	const struct pool_lists *lists;
 	bool registered;
 	struct log_ratelimit rl;
 };
@@ -439,7 +442,7 @@ static int on_apply(const char *name, const struct feed *f, void *arg)
 		qsort(v, n, sizeof(*v), ep_cmp);
 	if (dom)
 		qsort(dv, dom, sizeof(*dv), pool_domain_cmp);
-	pd = domains_build(df, x, dv, dom, d->lists, now, bl, al, &none);
+	pd = domains_build(df, x, dv, dom, df->lists, now, bl, al, &none);
 	if (!pd && !none) {
 		log_warnx("feed %s: its domains cannot be built (out of memory)", name);
 		goto err;
@@ -494,7 +497,7 @@ static void expire_feed(struct daemon *d, struct df_feed *x, uint64_t now)
 	for (i = 0; i < x->ndoms; i++)
 		if (!x->doms[i].expires_ms || x->doms[i].expires_ms > now)
 			dv[dn++] = x->doms[i];
-	pd = domains_build(df, x, dv, dn, d->lists, now, bl, al, &none);
+	pd = domains_build(df, x, dv, dn, df->lists, now, bl, al, &none);
 	if (!pd && !none)
 		goto retry;
 	if (feeds_commit(d, x, v, n) < 0) {
@@ -805,6 +808,7 @@ int daemon_feeds_init(struct daemon *d)
 	if (!df)
 		return -1;
 	d->feeds = df;
+	df->lists = d->lists;
 	if (feed_fetch_global_init() < 0) {
 		log_warnx("feeds: libcurl initialisation failed");
 		return -1;
@@ -860,6 +864,7 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct
 
 	if (!df)
 		return 0;
+	df->lists = nl;
 	if (pub_differ(d->conf, nc)) {
 		feed_pub_free(df->pub);
 		df->pub = pub_open(d, nc);

@@ -3,9 +3,9 @@
 # Domain entries of a feed take effect: the gateway subscribes to a signed
 # feed (file:// URL) listing a domain that no blocklist file lists; once the
 # feed is applied, a TLS ClientHello naming it through the gateway raises a
-# tls-sni detection whose event names the feed as its source. A new version
-# of the feed without the domain takes it away again: the same ClientHello
-# to another pool address passes without a detection.
+# tls-sni detection whose event names the feed as its source, also after a
+# reload. A new version of the feed without the domain takes it away again:
+# the same ClientHello to another pool address passes without a detection.
 . "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 . "$top_srcdir/tests/lab/detlab.sh"
 
@@ -90,7 +90,18 @@ lab_log "ClientHello for www.$dom detected, source feed:dom"
 grep -q '"event_type":"feed","name":"dom","serial":1,.*"domains":1,' "$LAB_DIR/eve.json" ||
 	lab_fail "no applied feed event with one domain: $(cat "$LAB_DIR/eve.json")"
 
-# --- 2. a version without the domain takes it away
+# --- 2. a reload (lists read again) keeps the feed's domains
+third=203.0.113.4
+ip -n "$LAB_POOL" addr add $third/24 dev eth0 || lab_fail "cannot add $third to the pool"
+kill -HUP "$LAB_DAEMON_PID" || lab_fail "cannot send SIGHUP"
+lab_wait 5 grep -q "reloaded:" "$LAB_DAEMON_LOG" || lab_fail "minewalld did not reload"
+lab_send --host $third --port 443 --payload-file "$LAB_DIR/hello.bin" --no-expect 2>"$LAB_DIR/send.err" ||
+	lab_fail "ClientHello to $third: $(cat "$LAB_DIR/send.err")"
+det_wait_events 1 detector=tls-sni dest_ip=$third "detail=sni=www.$dom source=feed:dom" ||
+	lab_fail "after a reload, no tls-sni event naming feed dom: $(cat "$LAB_DIR/eve.json")"
+lab_log "after SIGHUP the feed's domain is still detected"
+
+# --- 3. a version without the domain takes it away
 put_feed 2 "$LAB_DIR/list2"
 lab_ctl feeds sync dom >/dev/null || lab_fail "feeds sync dom"
 lab_wait 10 eval '[ "$(feed_field serial)" = 2 ]' || lab_fail "feed serial 2 not applied: $(lab_ctl feeds list)"
