@@ -21,8 +21,9 @@
  * Time. The kernel elements carry no timeout (enforce_sync_source has none);
  * this file enforces each entry's TTL, counted from the feed's issue time,
  * and the feed's own expiry: when the earliest of them passes, the sets are
- * synced again, and the pool domains built again, without what ran out. A restart re-applies the cached feed
- * with the same rule, so nothing outlives its time by more than a tick. */
+ * synced and the pool domains built again without what ran out. A restart
+ * re-applies the cached feed with the same rule, so nothing outlives its
+ * time by more than a tick. */
 #include "config.h"
 
 #include <errno.h>
@@ -411,8 +412,13 @@ static int on_apply(const char *name, const struct feed *f, void *arg)
 
 	if (!x)
 		return -1;
+	/* A domain slot is large: count them first (feeds of a million
+	 * addresses usually carry few names). */
+	for (i = 0; i < f->n_entries; i++)
+		dom += f->entries[i].type == FEED_T_DOMAIN;
 	v = malloc((f->n_entries ? f->n_entries : 1) * sizeof(*v));
-	dv = malloc((f->n_entries ? f->n_entries : 1) * sizeof(*dv));
+	dv = malloc((dom ? dom : 1) * sizeof(*dv));
+	dom = 0;
 	if (!v || !dv)
 		goto err;
 	for (i = 0; i < f->n_entries; i++) {
