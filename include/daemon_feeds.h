@@ -6,6 +6,8 @@
 
 #include "daemon.h"
 
+struct pool_lists;
+
 /* After daemon_enforce_init: protected ranges, subscriptions (the last good
  * copy of each feed is applied from feed.state_dir before the first fetch),
  * publishing, and the feeds control command. 0, or -1 with a log line. */
@@ -13,10 +15,15 @@ int daemon_feeds_init(struct daemon *d);
 /* Every second: entries and feeds whose time is up leave the sets, fetch
  * results become events, and our feed is published when its interval passed. */
 void daemon_feeds_tick(struct daemon *d);
-/* Before d->conf is replaced by nc: protected ranges again; subscriptions and
- * the publisher are made anew when their part of the config changed (their
- * state on disk carries over). 0, or -1 with a log line (old ones kept). */
-int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc);
+/* Before d->conf and d->lists are replaced by nc and nl: protected ranges
+ * again; subscriptions and the publisher are made anew when their part of
+ * the config changed (their state on disk carries over); the pool domains
+ * are built again from nl and the feeds' domains. 0, or -1 with a log line
+ * (old ones kept). */
+int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl);
+struct pool_domains;
+/* The pool domains the workers should use (lists + feeds), or NULL: the lists'. */
+const struct pool_domains *daemon_feeds_pool_domains(const struct daemon *d);
 void daemon_feeds_fini(struct daemon *d);
 
 #endif

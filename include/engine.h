@@ -48,6 +48,10 @@ struct ep_table;
  * reported as an alert saying so. Either may be NULL. Kept by pointer. */
 void engine_set_allow(struct engine *e, const struct ep_table *allow,
 		      const struct domain_set *allow_names);
+struct pool_domains;
+/* Match pool domains in pd (the lists' and the applied feeds' domains) in
+ * place of the lists' own; NULL: the lists' again. Kept by pointer. */
+void engine_set_pool_domains(struct engine *e, const struct pool_domains *pd);
 /* Offline observation: after a blocking match keep asking the other detectors
  * (within the flow's budget), so a capture reports every detector that fires. */
 void engine_set_observe(struct engine *e, bool observe);

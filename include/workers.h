@@ -22,6 +22,7 @@
 struct workers;
 struct domain_set;
 struct ep_table;
+struct pool_domains;
 
 /* What the packet path reads, owned by the main thread. A new view is
  * handed over with workers_set_conf / workers_set_allow, which return only
@@ -31,6 +32,7 @@ struct workers_view {
 	const struct pool_lists *lists;
 	const struct ep_table *allow;		/* may be NULL */
 	const struct domain_set *allow_names;	/* may be NULL */
+	const struct pool_domains *pool_domains;	/* lists + feeds; NULL: lists only */
 };
 
 /* Called on the main thread, from workers_drain, in the order each worker found them. */
@@ -67,6 +69,8 @@ int workers_set_conf(struct workers *ws, const struct mw_conf *conf, const struc
 /* New allowlists (destinations and names never blocked). 0 or -1 as above. */
 int workers_set_allow(struct workers *ws, const struct ep_table *allow,
 		      const struct domain_set *allow_names);
+/* New pool domains (the lists' and the applied feeds'). 0 or -1 as above. */
+int workers_set_pool_domains(struct workers *ws, const struct pool_domains *pd);
 /* Counters as of each worker's last batch. */
 void workers_get_stats(struct workers *ws, struct workers_stats *st);
 unsigned int workers_count(const struct workers *ws);

@@ -7,15 +7,23 @@
  * feed's event (the ruleset's meters are per internal host; there is no
  * meter for destinations, so a throttled destination is alert-only until the
  * ruleset grows one). With feed.corroborate = k, a "block" entry listed by
- * fewer than k feeds is treated as "throttle", i.e. alert-only. Domain
- * entries are counted and not applied: the engine's pool domains come from
- * the lists and have no second source yet.
+ * fewer than k feeds is treated as "throttle", i.e. alert-only.
+ *
+ * Domain entries join the lists' pool domains that the detectors match (TLS
+ * SNI, DNS, HTTP CONNECT / SOCKS): pool_domains_build makes one set of both,
+ * handed to the workers like a reload's lists (workers_set_pool_domains, the
+ * old set freed once every worker uses the new). A match on a name a feed
+ * lists says "source=feed:NAME" in its event; a name listed only by feeds
+ * whose action for it is not "block" (alert, throttle, or uncorroborated) is
+ * reported, not blocked, and teaches no address. A new version of a feed
+ * replaces all its domains at once, right after its address sets commit.
  *
  * Time. The kernel elements carry no timeout (enforce_sync_source has none);
  * this file enforces each entry's TTL, counted from the feed's issue time,
  * and the feed's own expiry: when the earliest of them passes, the sets are
- * synced again without what ran out. A restart re-applies the cached feed
- * with the same rule, so nothing outlives its time by more than a tick. */
+ * synced and the pool domains built again without what ran out. A restart
+ * re-applies the cached feed with the same rule, so nothing outlives its
+ * time by more than a tick. */
 #include "config.h"
 
 #include <errno.h>
@@ -38,6 +46,9 @@
 #include "feed_pub.h"
 #include "feed_sub.h"
 #include "log.h"
+#include "pool_domains.h"
+#include "pool_lists.h"
+#include "workers.h"
 
 #define DF_NO_EXPIRY_TTL	86400	/* published TTL of a block without expiry */
 #define DF_RETRY_MS		10000	/* after a failed expiry sync */
@@ -49,7 +60,10 @@ struct df_feed {
 	 * wall-clock ms (0: never), tag unused. */
 	struct ep_entry *eps;
 	size_t n;
-	size_t domains;			/* domain entries, not applied */
+	/* Domain entries of the applied feed, sorted by pool_domain_cmp. */
+	struct pool_domain *doms;
+	size_t ndoms;
+	size_t dom_blocked, dom_alerted;	/* live domains as last built */
 	size_t blocked, alerted;	/* as last synced */
 	/* What the last commit left in the kernel, so the next sync needs no
 	 * read-back; kern_known false (start, failed commit): read the sets. */
@@ -66,6 +80,12 @@ struct daemon_feeds {
 	struct df_feed feed[CONF_MAX_FEEDS];
 	unsigned int n;
 	unsigned int corroborate;
+	/* The pool domains the workers use (NULL: the lists' own, no feed
+	 * lists a domain). */
+	struct pool_domains *pd;
+	/* The lists pd joins: d->lists, or during a reload the new ones
+	 * (cached feeds are applied before d->lists is replaced). */
+	const struct pool_lists *lists;
 	bool registered;
 	struct log_ratelimit rl;
 };
@@ -125,6 +145,90 @@ static uint64_t next_expiry(const struct ep_entry *v, size_t n)
 	return m;
 }
 
+static uint64_t next_expiry_doms(uint64_t m, const struct pool_domain *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].expires_ms && (!m || v[i].expires_ms < m))
+			m = v[i].expires_ms;
+	return m;
+}
+
+/* ---- pool domains --------------------------------------------------------- */
+
+/* The pool domains with feed `with` holding v[n]: NULL with *none when no
+ * feed has a live domain (the lists' own set serves). Counts go to bl/al. */
+static struct pool_domains *domains_build(struct daemon_feeds *df, const struct df_feed *with,
+					  const struct pool_domain *v, size_t n,
+					  const struct pool_lists *lists, uint64_t now,
+					  size_t *bl, size_t *al, bool *none)
+{
+	struct pool_domains_feed in[CONF_MAX_FEEDS];
+	struct pool_domains *pd;
+	unsigned int i;
+	size_t total = 0;
+
+	*none = false;
+	for (i = 0; i < df->n; i++) {
+		const struct df_feed *x = &df->feed[i];
+
+		in[i] = (struct pool_domains_feed){ .name = x->name, .action = x->action,
+						    .v = x == with ? v : x->doms,
+						    .n = x == with ? n : x->ndoms };
+		total += in[i].n;
+		bl[i] = al[i] = 0;
+	}
+	if (!total) {
+		*none = true;
+		return NULL;
+	}
+	pd = pool_domains_build(lists ? lists->domains : NULL, in, df->n, df->corroborate, now);
+	if (!pd)
+		return NULL;
+	for (i = 0; i < df->n; i++) {
+		bl[i] = in[i].blocked;
+		al[i] = in[i].alerted;
+	}
+	return pd;
+}
+
+/* Hand pd to the workers; the previous set is freed once every worker
+ * moved on (kept, and logged by workers, if one did not). */
+static void domains_publish(struct daemon *d, struct pool_domains *pd)
+{
+	struct daemon_feeds *df = d->feeds;
+	struct pool_domains *old = df->pd;
+
+	if (d->workers && workers_set_pool_domains(d->workers, pd) < 0)
+		old = NULL;	/* a worker may still read it: never freed */
+	df->pd = pd;
+	pool_domains_free(old);
+}
+
+/* Build and publish the pool domains from what the feeds hold now (after a
+ * reload: new lists, a new feed table). 0 or -1 (the previous set stays). */
+static int domains_refresh(struct daemon *d, const struct pool_lists *lists)
+{
+	struct daemon_feeds *df = d->feeds;
+	size_t bl[CONF_MAX_FEEDS], al[CONF_MAX_FEEDS];
+	struct pool_domains *pd;
+	unsigned int i;
+	bool none;
+
+	pd = domains_build(df, NULL, NULL, 0, lists, now_wall_ms(), bl, al, &none);
+	if (!pd && !none) {
+		log_warnx("feeds: pool domains not rebuilt (out of memory); the previous ones stay");
+		return -1;
+	}
+	domains_publish(d, pd);
+	for (i = 0; i < df->n; i++) {
+		df->feed[i].dom_blocked = bl[i];
+		df->feed[i].dom_alerted = al[i];
+	}
+	return 0;
+}
+
 /* ---- events ------------------------------------------------------------- */
 
 static void json_str(char *out, size_t size, const char *s)
@@ -157,13 +261,14 @@ static void feed_event(struct daemon *d, const struct df_feed *x, uint64_t seria
 	json_str(why, sizeof(why), reason);
 	snprintf(json, sizeof(json),
 		 "{\"timestamp\":\"%s\",\"event_type\":\"feed\",\"name\":\"%s\",\"serial\":%llu,"
-		 "\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,\"domains_not_applied\":%zu,"
-		 "\"result\":\"%s\",\"reason\":\"%s\"}",
+		 "\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,\"domains\":%zu,"
+		 "\"domains_alert_only\":%zu,\"result\":\"%s\",\"reason\":\"%s\"}",
 		 ts, x->name, (unsigned long long)serial, entries, x->blocked, x->alerted,
-		 x->domains, result, why);
-	snprintf(text, sizeof(text), "feed %s: %s serial %llu, %zu entries (%zu blocked, %zu alert only)%s%s",
+		 x->dom_blocked + x->dom_alerted, x->dom_alerted, result, why);
+	snprintf(text, sizeof(text), "feed %s: %s serial %llu, %zu entries (%zu blocked, %zu alert only; "
+		 "%zu pool domains, %zu of them alert only)%s%s",
 		 x->name, result, (unsigned long long)serial, entries, x->blocked, x->alerted,
-		 *reason ? ": " : "", reason);
+		 x->dom_blocked + x->dom_alerted, x->dom_alerted, *reason ? ": " : "", reason);
 	eventlog_write_line(d->events, json, text);
 	ctl_cmds_event_line(d->cmds, text, json);
 }
@@ -287,81 +392,141 @@ fail:
 	return -1;
 }
 
-/* feed_subs' apply callback: f is the full set the feed now wants. */
+/* feed_subs' apply callback: f is the full set the feed now wants. Its
+ * domains are built into the next pool domains before the address sets are
+ * committed, so a failure of either changes nothing; the domains are handed
+ * to the workers right after the commit. */
 static int on_apply(const char *name, const struct feed *f, void *arg)
 {
 	struct daemon *d = arg;
 	struct daemon_feeds *df = d->feeds;
 	struct df_feed *x = df ? df_find(df, name) : NULL;
 	uint64_t now = now_wall_ms(), fexp = f->expires > 0 ? (uint64_t)f->expires * 1000u : 0;
+	size_t bl[CONF_MAX_FEEDS], al[CONF_MAX_FEEDS];
+	struct pool_domains *pd;
+	struct pool_domain *dv;
 	struct ep_entry *v;
 	size_t i, n = 0, dom = 0, gone = 0;
 	char why[96];
+	bool none;
 
 	if (!x)
 		return -1;
+	/* A domain slot is large: count them first (feeds of a million
+	 * addresses usually carry few names). */
+	for (i = 0; i < f->n_entries; i++)
+		dom += f->entries[i].type == FEED_T_DOMAIN;
 	v = malloc((f->n_entries ? f->n_entries : 1) * sizeof(*v));
-	if (!v)
-		return -1;
+	dv = malloc((dom ? dom : 1) * sizeof(*dv));
+	dom = 0;
+	if (!v || !dv)
+		goto err;
 	for (i = 0; i < f->n_entries; i++) {
 		const struct feed_entry *fe = &f->entries[i];
+		uint64_t exp = f->issued > 0 ? ((uint64_t)f->issued + fe->ttl) * 1000u : 0;
 		struct ep_entry ep;
 
 		if (fe->op != FEED_ADD)
 			continue;
+		if (fexp && (!exp || exp > fexp))
+			exp = fexp;
+		if (exp && exp <= now) {
+			gone++;
+			continue;
+		}
 		if (fe->type == FEED_T_DOMAIN) {
-			dom++;
+			snprintf(dv[dom].name, sizeof(dv[dom].name), "%s", fe->value);
+			dv[dom++].expires_ms = exp;
 			continue;
 		}
 		ep = fe->ep;
 		ep.tag = 0;
-		ep.expires_ms = f->issued > 0 ? ((uint64_t)f->issued + fe->ttl) * 1000u : 0;
-		if (fexp && (!ep.expires_ms || ep.expires_ms > fexp))
-			ep.expires_ms = fexp;
-		if (ep.expires_ms && ep.expires_ms <= now) {
-			gone++;
-			continue;
-		}
+		ep.expires_ms = exp;
 		v[n++] = ep;
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), ep_cmp);
-	if (feeds_commit(d, x, v, n) < 0) {
-		free(v);
-		return -1;
+	if (dom)
+		qsort(dv, dom, sizeof(*dv), pool_domain_cmp);
+	pd = domains_build(df, x, dv, dom, df->lists, now, bl, al, &none);
+	if (!pd && !none) {
+		log_warnx("feed %s: its domains cannot be built (out of memory)", name);
+		goto err;
 	}
-	x->domains = dom;
+	if (feeds_commit(d, x, v, n) < 0) {
+		pool_domains_free(pd);
+		goto err;
+	}
+	free(x->doms);
+	x->doms = dv;
+	x->ndoms = dom;
+	x->next_expiry_ms = next_expiry_doms(x->next_expiry_ms, dv, dom);
+	domains_publish(d, pd);
+	for (i = 0; i < df->n; i++) {
+		df->feed[i].dom_blocked = bl[i];
+		df->feed[i].dom_alerted = al[i];
+	}
 	x->serial = f->serial;
 	why[0] = '\0';
-	if (dom || gone)
-		snprintf(why, sizeof(why), "%zu domain entries not applied, %zu entries past their TTL",
-			 dom, gone);
+	if (gone)
+		snprintf(why, sizeof(why), "%zu entries past their TTL", gone);
 	feed_event(d, x, f->serial, f->n_entries, "applied", why);
 	if (dom)
-		log_info("feed %s: %zu domain entries are not applied (no feed domain matching yet)",
-			 name, dom);
+		log_info("feed %s: %zu pool domains (%zu alert only)", name, x->dom_blocked + x->dom_alerted,
+			 x->dom_alerted);
 	return 0;
+err:
+	free(v);
+	free(dv);
+	return -1;
 }
 
-/* Entries (or the whole feed) whose time is up leave the sets. */
+/* Entries (or the whole feed) whose time is up leave the sets and the pool
+ * domains. */
 static void expire_feed(struct daemon *d, struct df_feed *x, uint64_t now)
 {
+	struct daemon_feeds *df = d->feeds;
 	struct ep_entry *v = malloc((x->n ? x->n : 1) * sizeof(*v));
-	size_t i, n = 0;
-	char why[64];
+	struct pool_domain *dv = malloc((x->ndoms ? x->ndoms : 1) * sizeof(*dv));
+	size_t bl[CONF_MAX_FEEDS], al[CONF_MAX_FEEDS];
+	size_t i, n = 0, dn = 0, gone;
+	struct pool_domains *pd;
+	char why[96];
+	bool none;
 
-	if (!v)
-		return;
+	if (!v || !dv)
+		goto retry;
 	for (i = 0; i < x->n; i++)
 		if (!x->eps[i].expires_ms || x->eps[i].expires_ms > now)
 			v[n++] = x->eps[i];
+	gone = x->n - n;
+	for (i = 0; i < x->ndoms; i++)
+		if (!x->doms[i].expires_ms || x->doms[i].expires_ms > now)
+			dv[dn++] = x->doms[i];
+	pd = domains_build(df, x, dv, dn, df->lists, now, bl, al, &none);
+	if (!pd && !none)
+		goto retry;
 	if (feeds_commit(d, x, v, n) < 0) {
-		free(v);
-		x->next_expiry_ms = now + DF_RETRY_MS;
-		return;
+		pool_domains_free(pd);
+		goto retry;
 	}
-	snprintf(why, sizeof(why), "%zu entries past their TTL left the sets", i - n);
-	feed_event(d, x, x->serial, n, "expired", why);
+	snprintf(why, sizeof(why), "%zu entries and %zu domains past their TTL left the sets",
+		 gone, x->ndoms - dn);
+	free(x->doms);
+	x->doms = dv;
+	x->ndoms = dn;
+	x->next_expiry_ms = next_expiry_doms(x->next_expiry_ms, dv, dn);
+	domains_publish(d, pd);
+	for (i = 0; i < df->n; i++) {
+		df->feed[i].dom_blocked = bl[i];
+		df->feed[i].dom_alerted = al[i];
+	}
+	feed_event(d, x, x->serial, n + dn, "expired", why);
+	return;
+retry:
+	free(v);
+	free(dv);
+	x->next_expiry_ms = now + DF_RETRY_MS;
 }
 
 /* ---- publishing ----------------------------------------------------------- */
@@ -464,12 +629,13 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 					"\"expires\":%lld,\"last_ok\":%lld,\"last_error\":\"%s\","
 					"\"last_error_time\":%lld,\"rejected\":%lu,\"errors\":%lu,"
 					"\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,"
-					"\"domains_not_applied\":%zu,\"next_fetch\":%lld}",
+					"\"domains\":%zu,\"domains_alert_only\":%zu,\"next_fetch\":%lld}",
 					i ? "," : "", st[i].name, url, st[i].have ? "true" : "false",
 					(unsigned long long)st[i].serial, (long long)st[i].expires,
 					(long long)st[i].last_ok, err, (long long)st[i].last_error_time,
 					st[i].rejected, st[i].errors, st[i].entries, x ? x->blocked : 0,
-					x ? x->alerted : 0, x ? x->domains : 0, (long long)st[i].next_fetch);
+					x ? x->alerted : 0, x ? x->dom_blocked + x->dom_alerted : 0,
+					x ? x->dom_alerted : 0, (long long)st[i].next_fetch);
 		} else {
 			char ser[24];
 
@@ -608,10 +774,11 @@ static void table_from(struct daemon_feeds *df, const struct mw_conf *c, struct 
 		struct df_feed *x = &df->feed[df->n++];
 
 		for (j = 0; j < nold; j++) {
-			if (old[j].eps && strcmp(old[j].name, c->feeds[i].name) == 0) {
+			if ((old[j].eps || old[j].doms) && strcmp(old[j].name, c->feeds[i].name) == 0) {
 				*x = old[j];
 				old[j].eps = NULL;
 				old[j].kern = NULL;
+				old[j].doms = NULL;
 				break;
 			}
 		}
@@ -647,6 +814,7 @@ int daemon_feeds_init(struct daemon *d)
 	if (!df)
 		return -1;
 	d->feeds = df;
+	df->lists = d->lists;
 	if (feed_fetch_global_init() < 0) {
 		log_warnx("feeds: libcurl initialisation failed");
 		return -1;
@@ -694,7 +862,7 @@ void daemon_feeds_tick(struct daemon *d)
 		log_warnx_rl(&df->rl, "publish: feed not written (the previous one stays)");
 }
 
-int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc)
+int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl)
 {
 	struct daemon_feeds *df = d->feeds;
 	struct df_feed old[CONF_MAX_FEEDS];
@@ -702,6 +870,7 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc)
 
 	if (!df)
 		return 0;
+	df->lists = nl;
 	if (pub_differ(d->conf, nc)) {
 		feed_pub_free(df->pub);
 		df->pub = pub_open(d, nc);
@@ -709,6 +878,9 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc)
 	if (!subs_differ(d->conf, nc)) {
 		if (df->subs && protect_set(df->subs, nc) < 0)
 			log_warnx("reload: feeds keep their previous protected ranges");
+		/* The lists may have changed: the feeds' domains join the new ones. */
+		if (df->pd)
+			domains_refresh(d, nl);
 		return 0;
 	}
 	/* The old subscriptions go first (their fetch thread with them); the
@@ -718,9 +890,13 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc)
 	memcpy(old, df->feed, sizeof(old));
 	nold = df->n;
 	table_from(df, nc, old, nold);
+	/* Feeds dropped take their domains with them; the others keep theirs
+	 * under their new place in the table (a tag bit is a table index). */
+	domains_refresh(d, nl);
 	for (i = 0; i < nold; i++) {
 		struct enforcer *e = daemon_enforcer(d);
 
+		free(old[i].doms);
 		if (!old[i].eps)
 			continue;
 		/* A feed no longer subscribed: empty its sets (best effort; its
@@ -753,10 +929,19 @@ void daemon_feeds_fini(struct daemon *d)
 		return;
 	feed_subs_free(df->subs);
 	feed_pub_free(df->pub);
+	/* The workers outlive us (they drain the queues): back to the lists'
+	 * own domains first. */
+	domains_publish(d, NULL);
 	for (i = 0; i < df->n; i++) {
 		free(df->feed[i].eps);
 		free(df->feed[i].kern);
+		free(df->feed[i].doms);
 	}
 	free(df);
 	d->feeds = NULL;
+}
+
+const struct pool_domains *daemon_feeds_pool_domains(const struct daemon *d)
+{
+	return d->feeds ? d->feeds->pd : NULL;
 }

@@ -22,7 +22,11 @@ struct ds_entry {
 	uint32_t off;		/* offset of the lower-case name in names */
 	uint8_t len;
 	uint8_t flags;
+	uint32_t tag[2];	/* caller's bits for the apex and the subdomains (DS_T_*) */
 };
+
+#define DS_T_APEX 0
+#define DS_T_SUB 1
 
 struct domain_set {
 	struct ds_entry *ent;
@@ -137,6 +141,11 @@ static int ds_normalize(const char *name, char *out, size_t *outlen)
 
 int domain_set_add(struct domain_set *ds, const char *name)
 {
+	return domain_set_add_tag(ds, name, 0);
+}
+
+int domain_set_add_tag(struct domain_set *ds, const char *name, uint32_t tag)
+{
 	char norm[DS_NAME_MAX + 1];
 	uint8_t flag = DS_F_APEX | DS_F_SUB;
 	size_t len;
@@ -155,6 +164,9 @@ int domain_set_add(struct domain_set *ds, const char *name)
 	idx = ds_find(ds, norm, len, h);
 	if (idx >= 0) {
 		ds->ent[idx].flags |= flag;
+		ds->ent[idx].tag[DS_T_SUB] |= tag;
+		if (flag & DS_F_APEX)
+			ds->ent[idx].tag[DS_T_APEX] |= tag;
 		return 0;
 	}
 	if ((ds->n + 1) * 2 > ds->nslots && ds_grow_slots(ds) < 0)
@@ -182,7 +194,8 @@ int domain_set_add(struct domain_set *ds, const char *name)
 	}
 	memcpy(ds->names + ds->names_len, norm, len + 1);
 	ds->ent[ds->n] = (struct ds_entry){ .hash = h, .off = (uint32_t)ds->names_len,
-					    .len = (uint8_t)len, .flags = flag };
+					    .len = (uint8_t)len, .flags = flag,
+					    .tag = { flag & DS_F_APEX ? tag : 0, tag } };
 	ds->names_len += len + 1;
 	{
 		size_t mask = ds->nslots - 1, j = h & mask;
@@ -211,6 +224,12 @@ static void ds_copy_match(const struct domain_set *ds, long idx, bool wildcard,
 int domain_set_match(const struct domain_set *ds, const char *name, size_t len,
 		     char *matched, size_t matched_size)
 {
+	return domain_set_match_tag(ds, name, len, matched, matched_size, NULL);
+}
+
+int domain_set_match_tag(const struct domain_set *ds, const char *name, size_t len,
+			 char *matched, size_t matched_size, uint32_t *tag)
+{
 	char low[DS_NAME_MAX];
 	size_t i;
 
@@ -234,10 +253,14 @@ int domain_set_match(const struct domain_set *ds, const char *name, size_t len,
 
 			if (i == 0 && (f & DS_F_APEX)) {
 				ds_copy_match(ds, idx, false, matched, matched_size);
+				if (tag)
+					*tag = ds->ent[idx].tag[DS_T_APEX];
 				return 1;
 			}
 			if (i > 0) {
 				ds_copy_match(ds, idx, !(f & DS_F_APEX), matched, matched_size);
+				if (tag)
+					*tag = ds->ent[idx].tag[DS_T_SUB];
 				return 1;
 			}
 		}
@@ -245,6 +268,35 @@ int domain_set_match(const struct domain_set *ds, const char *name, size_t len,
 		if (!s)
 			break;
 		i = (size_t)(s - low) + 1;
+	}
+	return 0;
+}
+
+/* An entry that covers its apex is given back as "name" with the apex's tag,
+ * plus "*.name" when its subdomains carry more bits: adding what comes out
+ * rebuilds the same entries and tags. */
+int domain_set_foreach(const struct domain_set *ds,
+		       int (*cb)(const char *name, uint32_t tag, void *arg), void *arg)
+{
+	char buf[DS_NAME_MAX + 3];
+	size_t i;
+
+	if (!ds)
+		return 0;
+	for (i = 0; i < ds->n; i++) {
+		const struct ds_entry *e = &ds->ent[i];
+		bool apex = e->flags & DS_F_APEX;
+
+		if (apex) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)e->len, ds->names + e->off);
+			if (cb(buf, e->tag[DS_T_APEX], arg) < 0)
+				return -1;
+		}
+		if (!apex || e->tag[DS_T_SUB] != e->tag[DS_T_APEX]) {
+			snprintf(buf, sizeof(buf), "*.%.*s", (int)e->len, ds->names + e->off);
+			if (cb(buf, e->tag[DS_T_SUB], arg) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 /* The packet path: pkt -> flow -> detectors -> verdict. Read it top to bottom. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include "ep_table.h"
 #include "log.h"
 #include "pkt.h"
+#include "pool_domains.h"
 #include "relay_track.h"
 #include "verdict.h"
 
@@ -40,6 +42,8 @@ struct engine {
 	bool learn_only;	/* offline look-ahead pass: only detectors that teach */
 	const struct ep_table *allow;		/* destinations never blocked, or NULL */
 	const struct domain_set *allow_names;	/* domains never blocked, or NULL */
+	/* The lists' and the feeds' domains, or NULL: the lists' alone. */
+	const struct pool_domains *pdom;
 	engine_learn_cb on_learn;
 	void *learn_arg;
 };
@@ -59,7 +63,7 @@ static void engine_apply_conf(struct engine *e, const struct mw_conf *c, const s
 {
 	e->conf = c;
 	e->lists = l;
-	e->env.pool_domains = l->domains;
+	e->env.pool_domains = e->pdom ? e->pdom->set : l->domains;
 	e->env.pool_endpoints = l->endpoints;
 	e->env.pool_ports = l->ports;
 	e->env.learned = e->learned;
@@ -133,6 +137,12 @@ void engine_set_allow(struct engine *e, const struct ep_table *allow,
 {
 	e->allow = allow;
 	e->allow_names = allow_names;
+}
+
+void engine_set_pool_domains(struct engine *e, const struct pool_domains *pd)
+{
+	e->pdom = pd;
+	e->env.pool_domains = pd ? pd->set : e->lists->domains;
 }
 
 void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg)
@@ -228,8 +238,10 @@ static void engine_learn(struct judge *j, const struct det_finding *f)
 }
 
 static void engine_report(struct judge *j, unsigned int idx, const struct det_finding *f,
-			  enum conf_action act, bool allowlisted)
+			  enum conf_action act, bool allowlisted, uint32_t dom_tag)
 {
+	char src[8 + CONF_MAX_FEEDS * POOL_DOM_SOURCE_MAX];
+	char detail[sizeof(f->detail) + 16 + sizeof(src)];
 	struct mw_event ev = {
 		.type = EVENT_MINING,
 		.ts = *j->ts,
@@ -244,6 +256,14 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 		.learned_addrs = f->learned,
 	};
 
+	/* A name a feed lists says which feeds (and whether the lists too):
+	 * a list-only name reads as it always did. */
+	if (dom_tag & POOL_DOM_FEEDS) {
+		pool_domains_source(j->e->pdom, dom_tag, src, sizeof(src));
+		snprintf(detail, sizeof(detail), "%s%ssource=%s", f->detail, f->detail[0] ? " " : "",
+			 src);
+		ev.detail = detail;
+	}
 	j->e->st.detections++;
 	j->e->st.detections_by[idx]++;
 	if (j->e->on_event)
@@ -295,13 +315,26 @@ static bool engine_allowlisted(const struct engine *e, const struct flow *fl,
 	       domain_set_match(e->allow_names, f->name, strlen(f->name), NULL, 0);
 }
 
+/* The tag of the pool domain the finding's name matched (0: none, or no
+ * feed domains in use, so only the lists' meaning applies). */
+static uint32_t engine_domain_tag(const struct engine *e, const struct det_finding *f)
+{
+	uint32_t tag = 0;
+
+	if (!e->pdom || !f->name[0] ||
+	    !domain_set_match_tag(e->pdom->set, f->name, strnlen(f->name, sizeof(f->name)), NULL, 0,
+				  &tag))
+		return 0;
+	return tag;
+}
+
 /* A detector matched. Report it once per flow and detector, then act. */
 static int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
 {
 	struct judge *j = arg;
 	enum conf_action act = engine_action_for(j->e, idx);
-	uint32_t bit = 1u << idx;
-	bool allowlisted = false;
+	uint32_t bit = 1u << idx, dom_tag = engine_domain_tag(j->e, f);
+	bool allowlisted = false, alert_only = dom_tag && !(dom_tag & POOL_DOM_BLOCK);
 	int stop = 0;
 
 	/* The allowlist is checked before anything is blocked; the event says
@@ -310,10 +343,15 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 		act = ACT_ALERT;
 		allowlisted = true;
 	}
-	engine_learn(j, f);
+	/* A name only alert (or uncorroborated) feeds list is reported, not
+	 * blocked, and teaches no address to block. */
+	if (alert_only)
+		act = ACT_ALERT;
+	else
+		engine_learn(j, f);
 	if (!(j->fl->det_matched & bit)) {
 		j->fl->det_matched |= bit;
-		engine_report(j, idx, f, act, allowlisted);
+		engine_report(j, idx, f, act, allowlisted, dom_tag);
 		if (detectors[idx]->session)
 			engine_relay_check(j);
 	}

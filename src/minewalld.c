@@ -178,7 +178,8 @@ static void reuse_queues(const struct mw_conf *running, const struct mw_conf *nc
 static struct workers *start_workers(struct daemon *d, struct queue **qs, unsigned int n,
 				     const struct mw_conf *c, const struct pool_lists *l)
 {
-	struct workers_view v = { .conf = c, .lists = l };
+	struct workers_view v = { .conf = c, .lists = l,
+				  .pool_domains = daemon_feeds_pool_domains(d) };
 	struct workers_cb cb = { on_event, on_learn, d };
 	struct workers *ws;
 
@@ -355,7 +356,7 @@ static int reload(struct daemon *d, char **why)
 	/* The rules are in; sets follow the new lists and allowlists. A failure
 	 * here leaves the old elements in place, which is logged. */
 	daemon_enforce_reload(d, nc, nl);
-	daemon_feeds_reload(d, nc);
+	daemon_feeds_reload(d, nc, nl);
 	if (!keep_old) {
 		conf_free(d->conf);
 		pool_lists_free(d->lists);

@@ -252,6 +252,7 @@ static void worker_take_view(struct worker *w)
 	pthread_mutex_unlock(&ws->view_lock);
 
 	engine_reconfigure(w->engine, v.conf, v.lists);
+	engine_set_pool_domains(w->engine, v.pool_domains);
 	engine_set_allow(w->engine, v.allow, v.allow_names);
 	if (qgen != w->queue_gen) {
 		qc.num = queue_num(w->q);
@@ -443,6 +444,14 @@ int workers_set_allow(struct workers *ws, const struct ep_table *allow,
 	return workers_publish(ws);
 }
 
+int workers_set_pool_domains(struct workers *ws, const struct pool_domains *pd)
+{
+	pthread_mutex_lock(&ws->view_lock);
+	ws->view.pool_domains = pd;
+	ws->view_gen++;
+	return workers_publish(ws);
+}
+
 void workers_get_stats(struct workers *ws, struct workers_stats *st)
 {
 	unsigned int i, k;
@@ -553,6 +562,7 @@ static int worker_init(struct workers *ws, unsigned int i, struct queue *q)
 	if (w->wake_fd < 0 || !w->out.m || !w->in.buf || !w->spare || !w->engine)
 		return -1;
 	engine_set_learn_cb(w->engine, worker_on_learn, w);
+	engine_set_pool_domains(w->engine, v->pool_domains);
 	engine_set_allow(w->engine, v->allow, v->allow_names);
 	if (i > 0)
 		engine_share_relays(w->engine, ws->w[0].engine);
