@@ -18,6 +18,7 @@ struct domain_set;
 #define POOL_DOM_FEEDS		(((0x2u << CONF_MAX_FEEDS) - 1) & ~0x1u)
 #define POOL_DOM_BLOCK		0x80000000u	/* some source blocks it */
 #define POOL_DOM_SOURCE_MAX	72		/* "feed:" + a feed name */
+#define POOL_DOM_SOURCES_SHOWN	3		/* feeds named in an event, the rest counted */
 
 /* A domain entry of a feed: the canonical feed value, and its end of life
  * (wall-clock ms, 0: never). */
@@ -52,7 +53,8 @@ struct pool_domains *pool_domains_build(const struct domain_set *lists,
 					struct pool_domains_feed *feeds, unsigned int n,
 					unsigned int k, uint64_t now_ms);
 void pool_domains_free(struct pool_domains *pd);
-/* The sources tag names, "list+feed:a+feed:b" (as much as fits in buf). */
+/* The sources tag names, "list+feed:a+feed:b", at most POOL_DOM_SOURCES_SHOWN
+ * feeds by name and then "+N-more-feeds" (as much as fits in buf). */
 void pool_domains_source(const struct pool_domains *pd, uint32_t tag, char *buf, size_t size);
 /* strcmp order of pool_domain names, for qsort/bsearch. */
 int pool_domain_cmp(const void *a, const void *b);

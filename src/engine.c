@@ -240,7 +240,7 @@ static void engine_learn(struct judge *j, const struct det_finding *f)
 static void engine_report(struct judge *j, unsigned int idx, const struct det_finding *f,
 			  enum conf_action act, bool allowlisted, uint32_t dom_tag)
 {
-	char src[8 + CONF_MAX_FEEDS * POOL_DOM_SOURCE_MAX];
+	char src[8 + (POOL_DOM_SOURCES_SHOWN + 1) * POOL_DOM_SOURCE_MAX];
 	char detail[sizeof(f->detail) + 16 + sizeof(src)];
 	struct mw_event ev = {
 		.type = EVENT_MINING,

@@ -108,15 +108,26 @@ void pool_domains_free(struct pool_domains *pd)
 
 void pool_domains_source(const struct pool_domains *pd, uint32_t tag, char *buf, size_t size)
 {
+	unsigned int i, shown = 0, more = 0;
 	size_t o = 0;
-	unsigned int i;
 
 	if (!size)
 		return;
 	buf[0] = '\0';
 	if (tag & POOL_DOM_LIST)
 		o += (size_t)snprintf(buf, size, "list");
-	for (i = 0; pd && i < pd->n_feeds && o < size; i++)
-		if (tag & POOL_DOM_FEED(i))
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "+" : "", pd->source[i]);
+	/* A few names, then a count: the event line stays within the event
+	 * log's line however many feeds list the name. */
+	for (i = 0; pd && i < pd->n_feeds; i++) {
+		if (!(tag & POOL_DOM_FEED(i)))
+			continue;
+		if (shown == POOL_DOM_SOURCES_SHOWN || o >= size) {
+			more++;
+			continue;
+		}
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "+" : "", pd->source[i]);
+		shown++;
+	}
+	if (more && o < size)
+		snprintf(buf + o, size - o, "+%u-more-feeds", more);
 }

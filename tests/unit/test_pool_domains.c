@@ -147,6 +147,26 @@ static void test_union(void)
 	CHECK_STR(src, "feed:");
 	pool_domains_free(pd);
 
+	/* Past POOL_DOM_SOURCES_SHOWN feeds the rest are counted, not named. */
+	{
+		struct pool_domain m[] = { dom("many.example", 0) };
+		struct pool_domains_feed fm[5] = {
+			{ .name = "f1", .action = FEED_ACT_BLOCK, .v = m, .n = 1 },
+			{ .name = "f2", .action = FEED_ACT_BLOCK, .v = m, .n = 1 },
+			{ .name = "f3", .action = FEED_ACT_BLOCK, .v = m, .n = 1 },
+			{ .name = "f4", .action = FEED_ACT_BLOCK, .v = m, .n = 1 },
+			{ .name = "f5", .action = FEED_ACT_BLOCK, .v = m, .n = 1 },
+		};
+		struct pool_domains *pm = pool_domains_build(NULL, fm, 5, 0, 1000);
+
+		CHECK(pm != NULL);
+		if (pm) {
+			pd_src(pm, "many.example", src, sizeof(src));
+			CHECK_STR(src, "feed:f1+feed:f2+feed:f3+2-more-feeds");
+			pool_domains_free(pm);
+		}
+	}
+
 	/* throttle is alert only. */
 	f[1].action = FEED_ACT_THROTTLE;
 	pd = pool_domains_build(NULL, f, 2, 0, 1000);
