@@ -35,5 +35,9 @@ bool feed_provider_valid(const char *s, size_t len);
 void feed_hex(const uint8_t *bin, size_t n, char *out);
 /* If line starts with "key ", point *v at the rest. */
 bool feed_kv(const char *l, size_t ll, const char *key, const char **v, size_t *vl);
+/* The next line (at most max bytes) must be "key value": *v gets the value.
+ * 0, or -1 with "line N: why" in err. */
+int feed_kv_line(struct feed_cursor *c, size_t max, const char *key, const char **v, size_t *vl,
+		 char *err, size_t errsize);
 
 #endif

@@ -292,33 +292,13 @@ static int entry_parse(const char *l, size_t ll, bool snapshot, struct feed_entr
 	return 0;
 }
 
-/* One "key value" header line; *v gets the value. */
-static int header_line(struct feed_cursor *c, const struct feed_limits *lim, const char *key,
-		       const char **v, size_t *vl, char *err, size_t errsize)
-{
-	enum feed_line_status st;
-	const char *l;
-	size_t ll;
-
-	st = feed_next_line(c, lim->max_line, &l, &ll);
-	if (st != FEED_LINE_OK) {
-		snprintf(err, errsize, "line %u: %s", c->lineno, feed_line_error(st));
-		return -1;
-	}
-	if (!feed_kv(l, ll, key, v, vl)) {
-		snprintf(err, errsize, "line %u: expected \"%s ...\"", c->lineno, key);
-		return -1;
-	}
-	return 0;
-}
-
 static int header_u64(struct feed_cursor *c, const struct feed_limits *lim, const char *key,
 		      uint64_t *out, char *err, size_t errsize)
 {
 	const char *v;
 	size_t vl;
 
-	if (header_line(c, lim, key, &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(c, lim->max_line, key, &v, &vl, err, errsize) < 0)
 		return -1;
 	if (feed_u64_parse(v, vl, out) < 0) {
 		snprintf(err, errsize, "line %u: %s must be a decimal number", c->lineno, key);
@@ -333,7 +313,7 @@ static int header_time(struct feed_cursor *c, const struct feed_limits *lim, con
 	const char *v;
 	size_t vl;
 
-	if (header_line(c, lim, key, &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(c, lim->max_line, key, &v, &vl, err, errsize) < 0)
 		return -1;
 	if (feed_time_parse(v, vl, out) < 0) {
 		snprintf(err, errsize, "line %u: %s must be YYYY-MM-DDTHH:MM:SSZ", c->lineno, key);
@@ -354,7 +334,7 @@ static int header_parse(struct feed_cursor *c, const struct feed_limits *lim, st
 		snprintf(err, errsize, "line 1: expected \"%s\"", FEED_MAGIC);
 		return -1;
 	}
-	if (header_line(c, lim, "provider", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(c, lim->max_line, "provider", &v, &vl, err, errsize) < 0)
 		return -1;
 	if (!feed_provider_valid(v, vl)) {
 		snprintf(err, errsize, "line %u: provider must be 1-63 of [A-Za-z0-9._-]", c->lineno);
@@ -362,7 +342,7 @@ static int header_parse(struct feed_cursor *c, const struct feed_limits *lim, st
 	}
 	memcpy(f->provider, v, vl);
 	f->provider[vl] = '\0';
-	if (header_line(c, lim, "kind", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(c, lim->max_line, "kind", &v, &vl, err, errsize) < 0)
 		return -1;
 	if (vl == 8 && memcmp(v, "snapshot", 8) == 0) {
 		f->kind = FEED_SNAPSHOT;

@@ -16,25 +16,6 @@
 #define KEYS_SIZE_MAX	4096
 #define KEYS_TC_MAX	512
 
-static int key_line(struct feed_cursor *c, const char *key, const char **v, size_t *vl,
-		    char *err, size_t errsize)
-{
-	enum feed_line_status st;
-	const char *l;
-	size_t ll;
-
-	st = feed_next_line(c, KEYS_LINE_MAX, &l, &ll);
-	if (st != FEED_LINE_OK) {
-		snprintf(err, errsize, "line %u: %s", c->lineno, feed_line_error(st));
-		return -1;
-	}
-	if (!feed_kv(l, ll, key, v, vl)) {
-		snprintf(err, errsize, "line %u: expected \"%s ...\"", c->lineno, key);
-		return -1;
-	}
-	return 0;
-}
-
 enum feed_verdict feed_keys_parse(const uint8_t *buf, size_t len, struct feed_keys *out,
 				  char *err, size_t errsize)
 {
@@ -54,38 +35,38 @@ enum feed_verdict feed_keys_parse(const uint8_t *buf, size_t len, struct feed_ke
 		snprintf(err, errsize, "line 1: expected \"%s\"", KEYS_MAGIC);
 		return FEED_E_MALFORMED;
 	}
-	if (key_line(&c, "provider", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(&c, KEYS_LINE_MAX, "provider", &v, &vl, err, errsize) < 0)
 		return FEED_E_MALFORMED;
 	if (!feed_provider_valid(v, vl)) {
 		snprintf(err, errsize, "line %u: provider must be 1-63 of [A-Za-z0-9._-]", c.lineno);
 		return FEED_E_MALFORMED;
 	}
 	memcpy(out->provider, v, vl);
-	if (key_line(&c, "serial", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(&c, KEYS_LINE_MAX, "serial", &v, &vl, err, errsize) < 0)
 		return FEED_E_MALFORMED;
 	if (feed_u64_parse(v, vl, &out->serial) < 0) {
 		snprintf(err, errsize, "line %u: serial must be a decimal number", c.lineno);
 		return FEED_E_MALFORMED;
 	}
-	if (key_line(&c, "issued", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(&c, KEYS_LINE_MAX, "issued", &v, &vl, err, errsize) < 0)
 		return FEED_E_MALFORMED;
 	if (feed_time_parse(v, vl, &out->issued) < 0) {
 		snprintf(err, errsize, "line %u: issued must be YYYY-MM-DDTHH:MM:SSZ", c.lineno);
 		return FEED_E_MALFORMED;
 	}
-	if (key_line(&c, "expires", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(&c, KEYS_LINE_MAX, "expires", &v, &vl, err, errsize) < 0)
 		return FEED_E_MALFORMED;
 	if (feed_time_parse(v, vl, &out->expires) < 0 || out->expires <= out->issued) {
 		snprintf(err, errsize, "line %u: expires must be a time later than issued", c.lineno);
 		return FEED_E_MALFORMED;
 	}
-	if (key_line(&c, "current", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(&c, KEYS_LINE_MAX, "current", &v, &vl, err, errsize) < 0)
 		return FEED_E_MALFORMED;
 	if (minisign_pubkey_parse(v, vl, &out->current, kerr, sizeof(kerr)) < 0) {
 		snprintf(err, errsize, "line %u: current: %s", c.lineno, kerr);
 		return FEED_E_MALFORMED;
 	}
-	if (key_line(&c, "next", &v, &vl, err, errsize) < 0)
+	if (feed_kv_line(&c, KEYS_LINE_MAX, "next", &v, &vl, err, errsize) < 0)
 		return FEED_E_MALFORMED;
 	if (!(vl == 4 && memcmp(v, "none", 4) == 0)) {
 		if (minisign_pubkey_parse(v, vl, &out->next, kerr, sizeof(kerr)) < 0) {

@@ -163,3 +163,22 @@ bool feed_kv(const char *l, size_t ll, const char *key, const char **v, size_t *
 	*vl = ll - kl - 1;
 	return true;
 }
+
+int feed_kv_line(struct feed_cursor *c, size_t max, const char *key, const char **v, size_t *vl,
+		 char *err, size_t errsize)
+{
+	enum feed_line_status st;
+	const char *l;
+	size_t ll;
+
+	st = feed_next_line(c, max, &l, &ll);
+	if (st != FEED_LINE_OK) {
+		snprintf(err, errsize, "line %u: %s", c->lineno, feed_line_error(st));
+		return -1;
+	}
+	if (!feed_kv(l, ll, key, v, vl)) {
+		snprintf(err, errsize, "line %u: expected \"%s ...\"", c->lineno, key);
+		return -1;
+	}
+	return 0;
+}
