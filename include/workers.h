@@ -71,7 +71,8 @@ int workers_set_allow(struct workers *ws, const struct ep_table *allow,
 		      const struct domain_set *allow_names);
 /* New pool domains (the lists' and the applied feeds'). 0 or -1 as above. */
 int workers_set_pool_domains(struct workers *ws, const struct pool_domains *pd);
-/* Counters as of each worker's last batch. */
+/* Counters as of each worker's last batch, plus the final counts of the
+ * workers earlier queue reloads stopped: counters never go backwards. */
 void workers_get_stats(struct workers *ws, struct workers_stats *st);
 unsigned int workers_count(const struct workers *ws);
 

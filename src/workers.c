@@ -83,7 +83,8 @@ struct worker {
 	pthread_mutex_t st_lock;
 	struct engine_stats est;
 	struct flow_stats fst;
-	struct queue_stats qst;
+	struct queue_stats qst;		/* since this worker took the queue (qbase) */
+	struct queue_stats qbase;	/* a kept queue's counts from the previous workers */
 };
 
 struct workers {
@@ -101,6 +102,12 @@ struct workers {
 	uint64_t view_gen, queue_gen;
 	atomic_uint_fast64_t view_gen_pub;
 };
+
+/* The final counts of the workers a queue reload stopped, so the sums
+ * (`_total` counters) never go backwards when new workers with new engines
+ * take over. Gauges are left out: they are what the live workers hold.
+ * Main thread only (workers_stop, workers_get_stats); one daemon a process. */
+static struct workers_stats retired;
 
 static void wake(int fd)
 {
@@ -268,10 +275,19 @@ static void worker_take_view(struct worker *w)
 
 static void worker_publish(struct worker *w)
 {
+	struct queue_stats q;
+
+	queue_get_stats(w->q, &q);
 	pthread_mutex_lock(&w->st_lock);
 	engine_get_stats(w->engine, &w->est);
 	engine_flow_stats(w->engine, &w->fst);
-	queue_get_stats(w->q, &w->qst);
+	w->qst.packets = q.packets - w->qbase.packets;
+	w->qst.accepted = q.accepted - w->qbase.accepted;
+	w->qst.dropped = q.dropped - w->qbase.dropped;
+	w->qst.repeated = q.repeated - w->qbase.repeated;
+	w->qst.verdict_msgs = q.verdict_msgs - w->qbase.verdict_msgs;
+	w->qst.enobufs = q.enobufs - w->qbase.enobufs;
+	w->qst.errors = q.errors - w->qbase.errors;
 	pthread_mutex_unlock(&w->st_lock);
 }
 
@@ -452,48 +468,56 @@ int workers_set_pool_domains(struct workers *ws, const struct pool_domains *pd)
 	return workers_publish(ws);
 }
 
-void workers_get_stats(struct workers *ws, struct workers_stats *st)
+/* Add one worker's counters to st; gauges (what is live now) only when the
+ * worker is live. */
+static void stats_add(struct workers_stats *st, struct worker *w, bool gauges)
 {
-	unsigned int i, k;
+	unsigned int k;
 
-	memset(st, 0, sizeof(*st));
-	for (i = 0; i < ws->n; i++) {
-		struct worker *w = &ws->w[i];
-
-		pthread_mutex_lock(&w->st_lock);
-		st->engine.packets += w->est.packets;
-		st->engine.malformed += w->est.malformed;
-		st->engine.untracked += w->est.untracked;
-		st->engine.held += w->est.held;
-		st->engine.flows_clean += w->est.flows_clean;
-		st->engine.flows_blocked += w->est.flows_blocked;
-		st->engine.detections += w->est.detections;
-		for (k = 0; k < sizeof(st->engine.detections_by) / sizeof(st->engine.detections_by[0]); k++)
-			st->engine.detections_by[k] += w->est.detections_by[k];
-		st->engine.learned += w->est.learned;
-		st->engine.relays += w->est.relays;
+	pthread_mutex_lock(&w->st_lock);
+	st->engine.packets += w->est.packets;
+	st->engine.malformed += w->est.malformed;
+	st->engine.untracked += w->est.untracked;
+	st->engine.held += w->est.held;
+	st->engine.flows_clean += w->est.flows_clean;
+	st->engine.flows_blocked += w->est.flows_blocked;
+	st->engine.detections += w->est.detections;
+	for (k = 0; k < sizeof(st->engine.detections_by) / sizeof(st->engine.detections_by[0]); k++)
+		st->engine.detections_by[k] += w->est.detections_by[k];
+	st->engine.learned += w->est.learned;
+	st->engine.relays += w->est.relays;
+	if (gauges) {
 		st->flows.active += w->fst.active;
 		st->flows.buffers_in_use += w->fst.buffers_in_use;
-		st->flows.created += w->fst.created;
-		st->flows.evicted += w->fst.evicted;
-		st->flows.expired += w->fst.expired;
-		st->flows.no_buffer += w->fst.no_buffer;
 		st->flows.memory_bytes += w->fst.memory_bytes;
-		st->queue.packets += w->qst.packets;
-		st->queue.accepted += w->qst.accepted;
-		st->queue.dropped += w->qst.dropped;
-		st->queue.repeated += w->qst.repeated;
-		st->queue.verdict_msgs += w->qst.verdict_msgs;
-		st->queue.enobufs += w->qst.enobufs;
-		st->queue.errors += w->qst.errors;
-		pthread_mutex_unlock(&w->st_lock);
-		pthread_mutex_lock(&w->out.lock);
-		st->mailbox_lost += w->out.lost;
-		pthread_mutex_unlock(&w->out.lock);
-		pthread_mutex_lock(&w->in.lock);
-		st->mailbox_lost += w->in.lost;
-		pthread_mutex_unlock(&w->in.lock);
 	}
+	st->flows.created += w->fst.created;
+	st->flows.evicted += w->fst.evicted;
+	st->flows.expired += w->fst.expired;
+	st->flows.no_buffer += w->fst.no_buffer;
+	st->queue.packets += w->qst.packets;
+	st->queue.accepted += w->qst.accepted;
+	st->queue.dropped += w->qst.dropped;
+	st->queue.repeated += w->qst.repeated;
+	st->queue.verdict_msgs += w->qst.verdict_msgs;
+	st->queue.enobufs += w->qst.enobufs;
+	st->queue.errors += w->qst.errors;
+	pthread_mutex_unlock(&w->st_lock);
+	pthread_mutex_lock(&w->out.lock);
+	st->mailbox_lost += w->out.lost;
+	pthread_mutex_unlock(&w->out.lock);
+	pthread_mutex_lock(&w->in.lock);
+	st->mailbox_lost += w->in.lost;
+	pthread_mutex_unlock(&w->in.lock);
+}
+
+void workers_get_stats(struct workers *ws, struct workers_stats *st)
+{
+	unsigned int i;
+
+	*st = retired;
+	for (i = 0; ws && i < ws->n; i++)
+		stats_add(st, &ws->w[i], true);
 }
 
 static void worker_free(struct worker *w)
@@ -526,6 +550,9 @@ void workers_stop(struct workers *ws, struct queue **keep)
 	}
 	/* What they found last is still logged and enforced. */
 	workers_drain(ws);
+	/* Their final counts live on in the sums of the workers that follow. */
+	for (i = 0; i < ws->n; i++)
+		stats_add(&retired, &ws->w[i], false);
 	if (keep) {
 		for (i = 0; i < ws->n; i++) {
 			keep[i] = ws->w[i].q;
@@ -551,6 +578,9 @@ static int worker_init(struct workers *ws, unsigned int i, struct queue *q)
 	w->ws = ws;
 	w->idx = i;
 	w->q = q;
+	/* A queue kept across a reload brings the old workers' counts, which
+	 * are already in retired. */
+	queue_get_stats(q, &w->qbase);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&w->out.lock, NULL);
 	pthread_mutex_init(&w->in.lock, NULL);

@@ -8,7 +8,8 @@
 # recognise the connections: every one of them must raise an endpoint alert,
 # whichever worker it reached (all eight on the DNS answer's own queue would
 # be a 1 in 256 chance). A reload to three queues replaces the workers
-# without losing traffic or detection.
+# without losing traffic or detection, and without a counter going backwards
+# (Prometheus would read a reset).
 . "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 . "$top_srcdir/tests/lab/detlab.sh"
 
@@ -29,7 +30,10 @@ lab_spawn "$LAB_POOL" "$PYTHON" "$top_srcdir/tests/lab/mwdns.py" --listen $LAB_P
 lab_wait 5 test -s "$LAB_DIR/dns.ready" || lab_fail "DNS responder did not start"
 
 conf=$LAB_DIR/minewall.conf
-lab_write_conf "$conf" 'queue.count=2' 'detect.actions.dns="alert"' 'detect.actions.endpoint="alert"'
+PORT=9478
+URL=http://$LAB_GWC4:$PORT/metrics
+lab_write_conf "$conf" 'queue.count=2' 'detect.actions.dns="alert"' 'detect.actions.endpoint="alert"' \
+	"metrics.listen=\"$LAB_GWC4:$PORT\""
 lab_start_daemon "$conf"
 
 # Queue worker threads are named mw-queue-N.
@@ -63,12 +67,51 @@ lab_log "all 8 connections to learned addresses were recognised, on either worke
 lost=$(lab_ctl --json stats | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["engine.findings_lost"])')
 [ "$lost" = 0 ] || lab_fail "$lost findings lost between the workers and the main thread"
 
+# counters FILE: every monotonic counter, one "name value" a line: the
+# *_total samples of /metrics and the counters of `minewallctl stats`
+# (gauges left out).
+counters() {
+	lab_gw "$PYTHON" - "$URL" >"$1" <<'PY' || lab_fail "scrape of $URL failed"
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+    for line in r.read().decode().splitlines():
+        if not line.startswith("#") and line.split("{")[0].split(" ")[0].endswith("_total"):
+            print(line)
+PY
+	lab_ctl --json stats | "$PYTHON" -c '
+import json, sys
+gauges = {"flows.active", "flows.capacity", "flows.buffers_in_use", "flows.memory_bytes"}
+for k, v in sorted(json.load(sys.stdin).items()):
+    if k.split(".")[0] in ("queue", "engine", "flows") and k not in gauges and isinstance(v, int):
+        print(k, v)' >>"$1" || lab_fail "minewallctl --json stats failed"
+}
+counters "$LAB_DIR/before"
+grep -q '^minewall_learned_addresses_total [1-9]' "$LAB_DIR/before" ||
+	lab_fail "no learned addresses counted before the reload: $(cat "$LAB_DIR/before")"
+grep -q '^engine.packets [1-9]' "$LAB_DIR/before" ||
+	lab_fail "no engine packets counted before the reload: $(cat "$LAB_DIR/before")"
+
 # Three queues: the workers are replaced, traffic and detection go on.
 sed -i 's/count = 2;/count = 3;/' "$conf"
 grep -q 'count = 3;' "$conf" || lab_fail "could not edit queue.count in $conf"
 kill -HUP "$LAB_DAEMON_PID"
 lab_wait 5 eval '[ "$(threads)" = 3 ]' || lab_fail "after reloading to 3 queues: $(threads) threads"
 lab_daemon_alive || lab_fail "minewalld died reloading to 3 queues"
+# Right after the reload, before new traffic: the retired workers' counts stay.
+counters "$LAB_DIR/after"
+"$PYTHON" - "$LAB_DIR/before" "$LAB_DIR/after" <<'PY' || lab_fail "counters went backwards across the reload to 3 queues"
+import sys
+def load(p):
+    return {l.rsplit(" ", 1)[0]: int(float(l.rsplit(" ", 1)[1])) for l in open(p) if l.strip()}
+before, after = load(sys.argv[1]), load(sys.argv[2])
+bad = ["%s: %d -> %s" % (k, v, after.get(k)) for k, v in sorted(before.items())
+       if k not in after or after[k] < v]
+if bad:
+    sys.stderr.write("\n".join(bad) + "\n")
+    sys.exit(1)
+print("%d counters, none went backwards" % len(before))
+PY
+lab_log "no counter went backwards across the reload"
 lab_send --host $LAB_P4 --port 7000 --payload-text "hello again\n" 2>"$LAB_DIR/send.err" ||
 	lab_fail "traffic after the reload: $(cat "$LAB_DIR/send.err")"
 if lab_send --host $LAB_P4 --port 7000 --payload-file "$DET_PAYLOADS/stratum-cryptonote-xmrig.bin" \
