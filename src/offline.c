@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <pcap/pcap.h>
 
@@ -35,6 +36,9 @@
 #define CAP_MAX_SNAP 262144u
 #define CAP_HDR 24u
 #define CAP_REC_HDR 16u
+/* Largest capture kept from a pipe or a terminal (-r - and FIFOs) for the
+ * second pass. It is held in memory; a larger one must be given as a file. */
+#define OFFLINE_SPOOL_MAX (1024ull << 20)
 
 _Static_assert(OFFLINE_READ_BUF >= CAP_REC_HDR + CAP_MAX_SNAP, "a record must fit the buffer");
 
@@ -43,7 +47,8 @@ _Static_assert(OFFLINE_READ_BUF >= CAP_REC_HDR + CAP_MAX_SNAP, "a record must fi
  * handle) are read here, straight from a read(2) buffer: libpcap reads each
  * record with two fread() calls, which cost more than the engine's whole
  * path for a packet of a flow already judged. Anything else (pcapng, other
- * link types or versions, stdin) goes through libpcap.
+ * link types or versions) goes through libpcap. Both read from a copy of the
+ * source's descriptor positioned at base: the capture is read twice.
  */
 struct capture {
 	pcap_t *pc;		/* libpcap reads it, or NULL */
@@ -273,9 +278,83 @@ static void cap_close(struct capture *c)
 	c->fd = -1;
 }
 
-/* Open path for reading with c->buf as its buffer: directly when it is a
- * classic pcap file we handle, through libpcap (and stdio) otherwise. */
-static int cap_open(struct capture *c, const char *path)
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A descriptor of the whole capture that can be read twice from *base: the
+ * file itself when it seeks (also "-" redirected from a file), else a copy in
+ * memory of all that the pipe gives, at most OFFLINE_SPOOL_MAX bytes. buf
+ * (OFFLINE_READ_BUF bytes) is scratch. The descriptor, or -1 (logged). */
+static int cap_source(const char *path, uint8_t *buf, off_t *base)
+{
+	uint64_t total = 0;
+	int fd, mfd = -1;
+	off_t pos;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		log_warn("%s", path);
+		return -1;
+	}
+	pos = lseek(fd, 0, SEEK_CUR);
+	if (pos >= 0) {
+		*base = pos;
+		return fd;
+	}
+	mfd = memfd_create("minewall-capture", MFD_CLOEXEC);
+	if (mfd < 0) {
+		log_warn("%s: cannot keep the capture for the second pass", path);
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, OFFLINE_READ_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_warn("%s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if ((uint64_t)n > OFFLINE_SPOOL_MAX - total) {
+			log_warnx("%s: a capture from a pipe is kept in memory for the second pass, "
+				  "at most %llu MiB; give a larger one as a file", path,
+				  (unsigned long long)(OFFLINE_SPOOL_MAX >> 20));
+			goto fail;
+		}
+		if (write_all(mfd, buf, (size_t)n) < 0) {
+			log_warn("%s: cannot keep the capture for the second pass", path);
+			goto fail;
+		}
+		total += (uint64_t)n;
+	}
+	close(fd);
+	*base = 0;
+	return mfd;
+fail:
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return -1;
+}
+
+/* Open the capture in src (from base on; name for messages) with c->buf as
+ * its buffer: directly when it is a classic pcap file we handle, through
+ * libpcap (and stdio) otherwise. */
+static int cap_open(struct capture *c, int src, off_t base, const char *name)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	uint8_t hdr[CAP_HDR];
@@ -283,29 +362,29 @@ static int cap_open(struct capture *c, const char *path)
 
 	c->pc = NULL;
 	c->start = c->end = 0;
-	c->fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	if (c->fd >= 0 && pread(c->fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-	    cap_header(c, hdr) == 0 && lseek(c->fd, CAP_HDR, SEEK_SET) == (off_t)CAP_HDR)
-		return 0;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	if (!strcmp(path, "-")) {
-		c->pc = pcap_open_offline(path, errbuf);
-	} else {
-		f = fopen(path, "rb");
-		if (!f) {
-			log_warn("%s", path);
-			return -1;
-		}
-		/* stdio's default 4 KiB buffer would cost a read(2) per few packets. */
-		setvbuf(f, (char *)c->buf, _IOFBF, OFFLINE_READ_BUF);
-		c->pc = pcap_fopen_offline(f, errbuf);
-		if (!c->pc)
-			fclose(f);
+	/* A copy that cap_close (or fclose) may close; it shares the offset. */
+	c->fd = fcntl(src, F_DUPFD_CLOEXEC, 0);
+	if (c->fd < 0) {
+		log_warn("%s", name);
+		return -1;
 	}
+	if (pread(c->fd, hdr, sizeof(hdr), base) == (ssize_t)sizeof(hdr) &&
+	    cap_header(c, hdr) == 0 && lseek(c->fd, base + CAP_HDR, SEEK_SET) == base + CAP_HDR)
+		return 0;
+	f = lseek(c->fd, base, SEEK_SET) == base ? fdopen(c->fd, "rb") : NULL;
+	if (!f) {
+		log_warn("%s", name);
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	c->fd = -1;
+	/* stdio's default 4 KiB buffer would cost a read(2) per few packets. */
+	setvbuf(f, (char *)c->buf, _IOFBF, OFFLINE_READ_BUF);
+	c->pc = pcap_fopen_offline(f, errbuf);
 	if (!c->pc) {
-		log_warnx("%s: %s", path, errbuf);
+		fclose(f);
+		log_warnx("%s: %s", name, errbuf);
 		return -1;
 	}
 	c->dlt = pcap_datalink(c->pc);
@@ -344,7 +423,8 @@ static int offline_pass(struct capture *cap, struct engine *e, uint64_t *packets
 /* The capture is read twice. The first pass only learns which addresses the
  * capture itself reveals as pools' (DNS answers, pool SNI); the second judges
  * every flow knowing them, as an analyst reading the whole capture would: a
- * flow to a pool that started before the look-up is still attributed. */
+ * flow to a pool that started before the look-up is still attributed. A
+ * capture from a pipe is kept (cap_source) so that it too can be read twice. */
 int offline_run(const char *path, const struct mw_conf *c, const struct pool_lists *lists, FILE *out)
 {
 	struct offline o = { .out = out };
@@ -355,7 +435,8 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	struct flow_stats fs;
 	struct capture cap = { .fd = -1, .buf = malloc(OFFLINE_READ_BUF) };
 	char ts[48];
-	int rc = -1;
+	off_t base = 0;
+	int src = -1, rc = -1;
 
 	learn = engine_new(c, lists, NULL, NULL);
 	e = engine_new(c, lists, offline_on_event, &o);
@@ -367,7 +448,8 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	engine_set_learn_only(learn, true);
 	engine_set_observe(e, true);
 
-	if (cap_open(&cap, path) < 0)
+	src = cap_source(path, cap.buf, &base);
+	if (src < 0 || cap_open(&cap, src, base, path) < 0)
 		goto out;
 	if (offline_pass(&cap, learn, &ignored, &ignored, &last) < 0) {
 		log_warnx("%s: %s", path, cap_error(&cap));
@@ -376,7 +458,7 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	cap_close(&cap);
 	engine_preload_learned(e, learn);
 
-	if (cap_open(&cap, path) < 0)
+	if (cap_open(&cap, src, base, path) < 0)
 		goto out;
 	if (offline_pass(&cap, e, &packets, &skipped, &last) < 0) {
 		log_warnx("%s: %s", path, cap_error(&cap));
@@ -396,6 +478,8 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	rc = 0;
 out:
 	cap_close(&cap);
+	if (src >= 0)
+		close(src);
 	engine_free(learn);
 	engine_free(e);
 	free(cap.buf);

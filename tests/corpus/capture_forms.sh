@@ -4,6 +4,8 @@
 # byte order, with nanosecond timestamps or with a smaller snapshot length in
 # the file header must give the same events as through libpcap, and damaged
 # files must fail with libpcap's messages. The forms are made here with python.
+# A capture on standard input (-r -), redirected from a file or through a pipe
+# (read once, kept for the second pass), gives the same output as the file.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${MINEWALLD:=$top_srcdir/minewalld}"
@@ -79,4 +81,43 @@ expect_fail() {
 expect_fail truncated-record.pcap "truncated dump file; tried to read [0-9]* captured bytes, only got 5"
 expect_fail truncated-header.pcap "truncated dump file; tried to read 16 header bytes, only got 9"
 expect_fail oversized.pcap "invalid packet capture length 262145"
+# Bounded: a reader that waits for input that never comes fails.
+mwd() { timeout 60 "$MINEWALLD" "$@"; }
+# -r -: a classic pcap (read directly) and a pcapng (through libpcap), from a
+# redirected file (seekable) and from a pipe (not).
+for f in zeekcm-coinhive-stratum.pcap ndpi-mining.pcapng; do
+	cap="$top_srcdir/tests/corpus/$f"
+	mwd -c "$conf" -r "$cap" > "$out/$f.file" 2> "$out/$f.err" ||
+		{ echo "FAIL: $f: $(cat "$out/$f.err")"; fail=1; continue; }
+	grep -q '"event_type":"stats"' "$out/$f.file" || { echo "FAIL: $f: no stats line"; fail=1; }
+	if ! mwd -c "$conf" -r - < "$cap" > "$out/$f.redirect" 2> "$out/$f.err" ||
+	   ! cmp -s "$out/$f.file" "$out/$f.redirect"; then
+		echo "FAIL: -r - < $f differs from -r $f: $(cat "$out/$f.err")"; fail=1
+	else
+		echo "ok: -r - < $f"
+	fi
+	if ! cat "$cap" | mwd -c "$conf" -r - > "$out/$f.pipe" 2> "$out/$f.err" ||
+	   ! cmp -s "$out/$f.file" "$out/$f.pipe"; then
+		echo "FAIL: cat $f | -r - differs from -r $f: $(cat "$out/$f.err")"; fail=1
+	else
+		echo "ok: cat $f | -r -"
+	fi
+done
+# A named pipe is not seekable either.
+mkfifo "$out/fifo"
+timeout 60 sh -c 'cat "$1" > "$2"' - "$top_srcdir/tests/corpus/ndpi-mining.pcapng" "$out/fifo" &
+if ! mwd -c "$conf" -r "$out/fifo" > "$out/fifo.out" 2> "$out/fifo.err" ||
+   ! cmp -s "$out/ndpi-mining.pcapng.file" "$out/fifo.out"; then
+	echo "FAIL: -r FIFO differs from -r ndpi-mining.pcapng: $(cat "$out/fifo.err")"; fail=1
+else
+	echo "ok: -r FIFO"
+fi
+wait
+# Not a capture on a pipe: libpcap's error, exit 1.
+if printf 'not a capture\n' | mwd -c "$conf" -r - > /dev/null 2> "$out/junk.err" ||
+   ! grep -q "unknown file format" "$out/junk.err"; then
+	echo "FAIL: junk on stdin: expected libpcap's 'unknown file format', got: $(cat "$out/junk.err")"; fail=1
+else
+	echo "ok: junk on stdin"
+fi
 exit $fail
