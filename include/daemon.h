@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "ruleset.h"
+#include "workers.h"
 
 struct ctl_cmds;
 struct ctl_server;
@@ -27,6 +28,8 @@ struct daemon {
 	struct mw_conf *conf;
 	struct pool_lists *lists;
 	struct workers *workers;	/* one thread per queue, each with its engine */
+	/* Final counters of the workers queue reloads stopped (workers_stop). */
+	struct workers_stats workers_retired;
 	struct eventlog *events;
 	struct evloop *loop;
 	bool stopping;			/* rules removed: findings are logged, not enforced */

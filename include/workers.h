@@ -55,8 +55,9 @@ struct workers *workers_start(struct queue **queues, unsigned int n, const struc
 			      const struct workers_cb *cb);
 /* Drain what every queue still holds and stop the threads. The queues are
  * closed, or with keep (room for workers_count) handed back still bound, in
- * the order workers_start got them. */
-void workers_stop(struct workers *ws, struct queue **keep);
+ * the order workers_start got them. The workers' final counters (not the
+ * gauges) are added to retired unless it is NULL. */
+void workers_stop(struct workers *ws, struct queue **keep, struct workers_stats *retired);
 /* Readable (eventfd) when findings wait for the main thread. */
 int workers_fd(const struct workers *ws);
 /* Main thread: deliver what waits, through the callbacks. */
@@ -71,9 +72,11 @@ int workers_set_allow(struct workers *ws, const struct ep_table *allow,
 		      const struct domain_set *allow_names);
 /* New pool domains (the lists' and the applied feeds'). 0 or -1 as above. */
 int workers_set_pool_domains(struct workers *ws, const struct pool_domains *pd);
-/* Counters as of each worker's last batch, plus the final counts of the
- * workers earlier queue reloads stopped: counters never go backwards. */
-void workers_get_stats(struct workers *ws, struct workers_stats *st);
+/* Counters as of each worker's last batch, plus retired (NULL: none): the
+ * final counts of the workers earlier queue reloads stopped, so counters
+ * never go backwards. */
+void workers_get_stats(struct workers *ws, const struct workers_stats *retired,
+		       struct workers_stats *st);
 unsigned int workers_count(const struct workers *ws);
 
 #endif

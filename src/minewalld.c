@@ -186,7 +186,7 @@ static struct workers *start_workers(struct daemon *d, struct queue **qs, unsign
 	daemon_enforce_allowlists(d, &v.allow, &v.allow_names);
 	ws = workers_start(qs, n, &v, &cb);
 	if (ws && evloop_add(d->loop, workers_fd(ws), on_workers, d) < 0) {
-		workers_stop(ws, NULL);
+		workers_stop(ws, NULL, NULL);
 		return NULL;
 	}
 	return ws;
@@ -198,7 +198,7 @@ static void stop_workers(struct daemon *d, struct queue **keep)
 	if (!d->workers)
 		return;
 	evloop_del(d->loop, workers_fd(d->workers));
-	workers_stop(d->workers, keep);
+	workers_stop(d->workers, keep, &d->workers_retired);
 	d->workers = NULL;
 }
 
@@ -215,7 +215,7 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->queue_first = d->conf->queue_num;
 	st->queue_count = d->conf->queue_count;
 	st->fail_open = d->conf->fail_open;
-	workers_get_stats(d->workers, &ws);
+	workers_get_stats(d->workers, &d->workers_retired, &ws);
 	st->queue = ws.queue;
 	st->engine = ws.engine;
 	st->flows = ws.flows;

@@ -103,12 +103,6 @@ struct workers {
 	atomic_uint_fast64_t view_gen_pub;
 };
 
-/* The final counts of the workers a queue reload stopped, so the sums
- * (`_total` counters) never go backwards when new workers with new engines
- * take over. Gauges are left out: they are what the live workers hold.
- * Main thread only (workers_stop, workers_get_stats); one daemon a process. */
-static struct workers_stats retired;
-
 static void wake(int fd)
 {
 	uint64_t one = 1;
@@ -511,11 +505,15 @@ static void stats_add(struct workers_stats *st, struct worker *w, bool gauges)
 	pthread_mutex_unlock(&w->in.lock);
 }
 
-void workers_get_stats(struct workers *ws, struct workers_stats *st)
+void workers_get_stats(struct workers *ws, const struct workers_stats *retired,
+		       struct workers_stats *st)
 {
 	unsigned int i;
 
-	*st = retired;
+	if (retired)
+		*st = *retired;
+	else
+		memset(st, 0, sizeof(*st));
 	for (i = 0; ws && i < ws->n; i++)
 		stats_add(st, &ws->w[i], true);
 }
@@ -534,7 +532,7 @@ static void worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->st_lock);
 }
 
-void workers_stop(struct workers *ws, struct queue **keep)
+void workers_stop(struct workers *ws, struct queue **keep, struct workers_stats *retired)
 {
 	unsigned int i;
 
@@ -551,8 +549,8 @@ void workers_stop(struct workers *ws, struct queue **keep)
 	/* What they found last is still logged and enforced. */
 	workers_drain(ws);
 	/* Their final counts live on in the sums of the workers that follow. */
-	for (i = 0; i < ws->n; i++)
-		stats_add(&retired, &ws->w[i], false);
+	for (i = 0; retired && i < ws->n; i++)
+		stats_add(retired, &ws->w[i], false);
 	if (keep) {
 		for (i = 0; i < ws->n; i++) {
 			keep[i] = ws->w[i].q;
@@ -650,7 +648,7 @@ struct workers *workers_start(struct queue **queues, unsigned int n, const struc
 	}
 	return ws;
 fail:
-	workers_stop(ws, NULL);
+	workers_stop(ws, NULL, NULL);
 	return NULL;
 fail_queues:
 	for (i = 0; i < n; i++)
