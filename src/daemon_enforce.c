@@ -487,7 +487,8 @@ static void refused_poll(struct daemon *d, uint64_t now)
 		refused_count_reset(de->refused);
 		return;
 	}
-	if (now - de->refused_last_ms < REFUSED_POLL_MS && now >= de->refused_last_ms)
+	if (de->refused_last_ms != 0 && now >= de->refused_last_ms &&
+	    now - de->refused_last_ms < REFUSED_POLL_MS)
 		return;
 	de->refused_last_ms = now;
 	if (de->refused_nl == NULL) {
@@ -965,6 +966,10 @@ int daemon_enforce_init(struct daemon *d)
 		return -1;
 	}
 	state_restore(d);
+	/* The baseline: what the sets held before this start is not counted
+	 * (a restart would count it twice), what comes after is. */
+	de->refused_last_ms = 0;
+	refused_poll(d, now_wall_ms());
 	if (d->ctl)
 		ctl_server_register(d->ctl, enforce_cmds, d);
 	log_info("enforcement: %zu list endpoints in the kernel, %zu allowlist entries, blocks %s for %us",
