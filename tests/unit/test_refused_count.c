@@ -61,7 +61,7 @@ int main(void)
 	struct refused_count *rc = refused_count_new();
 	struct got g;
 	uint64_t total;
-	unsigned int i;
+	unsigned int i, added;
 
 	CHECK(rc != NULL);
 
@@ -155,6 +155,7 @@ int main(void)
 	/* 8. Bounded: hosts beyond the set size per family are ignored; an
 	 * unknown family is ignored. */
 	refused_count_begin(rc);
+	added = 0;
 	for (i = 0; i < REFUSED_SET_SIZE + 10; i++) {
 		struct refused_elem e = { .family = AF_INET, .packets = 1 };
 
@@ -162,8 +163,9 @@ int main(void)
 		e.addr[1] = (uint8_t)(i >> 16);
 		e.addr[2] = (uint8_t)(i >> 8);
 		e.addr[3] = (uint8_t)i;
-		CHECK(refused_count_add(rc, &e) == 0);
+		added += refused_count_add(rc, &e) == 0;
 	}
+	CHECK(added == REFUSED_SET_SIZE + 10);
 	{
 		struct refused_elem bad = { .family = 99, .packets = 1 };
 
