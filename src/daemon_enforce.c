@@ -21,8 +21,8 @@
 #include "escalate.h"
 #include "eventlog.h"
 #include "log.h"
-#include "pkt.h"
 #include "nlbatch.h"
+#include "pkt.h"
 #include "pool_lists.h"
 #include "refused_count.h"
 #include "state_file.h"
@@ -50,7 +50,7 @@ struct daemon_enforce {
 	uint64_t last_save_ms;
 	struct log_ratelimit rl;
 	struct refused_count *refused;	/* the refused sets as last read */
-	struct mnl_socket *refused_nl;	/* opened on first use */
+	struct mnl_socket *refused_nl;	/* opened at init; again on use if that failed */
 	uint32_t refused_seq;
 	uint64_t refused_last_ms;
 	uint64_t refused_total;		/* refused connections counted */
