@@ -131,6 +131,7 @@ struct mw_conf {
 	unsigned int n_quarantine_allow;
 	char *state_file;		/* dynamic blocks and tiers, kept across restarts */
 	uint32_t max_hosts;		/* internal hosts tracked for escalation */
+	bool count_refused;		/* connections refused by the block sets escalate their host */
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

@@ -21,7 +21,9 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev);
 /* Addresses a detector taught (DNS answers, pool SNI): into the dns sets for
  * their TTL, clamped; allowlisted ones are left alone. */
 void daemon_enforce_learned(struct daemon *d, const struct det_learned *l, unsigned int n);
-/* Every second: tiers whose time is up end; state is saved when it changed. */
+/* Every second: tiers whose time is up end; state is saved when it changed;
+ * every few seconds the connections refused in the kernel since the last
+ * look escalate their hosts (enforce.count_refused). */
 void daemon_enforce_tick(struct daemon *d);
 /* After a reload installed the new ruleset: bring the sets in line with the
  * new config and lists (only the differences). 0, or -1 with a log line. */
@@ -36,5 +38,7 @@ struct domain_set;
 /* The allowlists the packet path consults (NULL before daemon_enforce_init). */
 void daemon_enforce_allowlists(const struct daemon *d, const struct ep_table **allow,
 			       const struct domain_set **names);
+/* Connections the block sets refused, as counted from the kernel since start. */
+uint64_t daemon_enforce_refused(const struct daemon *d);
 
 #endif

@@ -46,6 +46,7 @@ struct mwstats {
 	uint64_t mailbox_lost;		/* findings the queue workers could not hand over */
 	uint64_t reloads_ok, reloads_failed;
 	struct ct_sweep_stats ct_sweep;	/* the enforcer's conntrack sweeps */
+	uint64_t refused_conns;		/* connections the block sets refused (enforce.count_refused) */
 	const struct mwstats_tally *tally;
 };
 

@@ -258,6 +258,7 @@ static const struct item enforce_items[] = {
 	{ .name = "state_file", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/state",
 	  FIELD(state_file) },
 	UINT("max_hosts", max_hosts, 64, 16777216, 65536),
+	BOOL("count_refused", count_refused, true),
 	{ 0 }
 };
 

@@ -114,6 +114,7 @@ static int cmd_stats(void *arg, const struct ctl_req *req, struct ctl_resp *r)
 		{ "enforce.ct_sweep_vanished", st.ct_sweep.vanished },
 		{ "enforce.ct_sweep_left", st.ct_sweep.left },
 		{ "enforce.ct_sweep_failed", st.ct_sweep.failed },
+		{ "enforce.refused_connections", st.refused_conns },
 		{ "reloads.ok", st.reloads_ok },
 		{ "reloads.failed", st.reloads_failed },
 		{ "uptime_seconds", st.uptime_s },

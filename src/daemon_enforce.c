@@ -21,13 +21,20 @@
 #include "escalate.h"
 #include "eventlog.h"
 #include "log.h"
+#include "nlbatch.h"
 #include "pkt.h"
 #include "pool_lists.h"
+#include "refused_count.h"
 #include "state_file.h"
 
 /* Dynamic blocks the daemon made itself, by source; lists and feeds are
  * rebuilt from their files and are not part of the state. */
 enum { DYN_DETECT = 0, DYN_DNS, DYN_N };
+
+/* The refused sets are read this often; each read is two netlink dumps. */
+#define REFUSED_POLL_MS		2000u
+/* Detections one read may feed to escalation in all: bounded work per tick. */
+#define REFUSED_BUDGET		4096u
 
 struct daemon_enforce {
 	struct enforcer *enf;
@@ -42,6 +49,11 @@ struct daemon_enforce {
 	bool dirty;
 	uint64_t last_save_ms;
 	struct log_ratelimit rl;
+	struct refused_count *refused;	/* the refused sets as last read */
+	struct mnl_socket *refused_nl;	/* opened at init; again on use if that failed */
+	uint32_t refused_seq;
+	uint64_t refused_last_ms;
+	uint64_t refused_total;		/* refused connections counted */
 };
 
 static const enum enforce_source dyn_source[DYN_N] = { ENF_DETECT, ENF_DNS };
@@ -427,6 +439,76 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 	if (!allowlisted_addr(de, k->family, k->addr[0]) &&
 	    escalate_note(de->esc, k->family, k->addr[0], now_wall_ms(), &ch))
 		apply_tier(d, &ch);
+}
+
+/* ---- connections refused in the kernel --------------------------------- */
+
+struct refused_arg {
+	struct daemon *d;
+	uint64_t now;
+	uint32_t budget;
+};
+
+/* n refused connections of one host: n detections, unless it is allowlisted
+ * (as for a detection). Each tier it climbs gets its event, reason "refused". */
+static void on_refused(const struct refused_elem *e, uint32_t n, void *arg)
+{
+	struct refused_arg *a = arg;
+	struct daemon_enforce *de = a->d->enf;
+	struct escalate_change ch;
+	uint32_t i;
+
+	if (allowlisted_addr(de, e->family, e->addr))
+		return;
+	for (i = 0; i < n && a->budget > 0; i++, a->budget--) {
+		if (escalate_note(de->esc, e->family, e->addr, a->now, &ch)) {
+			ch.why = "refused";
+			apply_tier(a->d, &ch);
+		}
+	}
+}
+
+/* Enough detections per host and read to reach the highest tier at once. */
+static uint32_t refused_cap(const struct mw_conf *c)
+{
+	uint32_t cap = c->esc_throttle_after > c->esc_quarantine_after ? c->esc_throttle_after
+									: c->esc_quarantine_after;
+
+	return cap < 1 ? 1 : cap > 1024 ? 1024 : cap;
+}
+
+static void refused_poll(struct daemon *d, uint64_t now)
+{
+	struct daemon_enforce *de = d->enf;
+	struct refused_arg a = { d, now, REFUSED_BUDGET };
+
+	if (!d->conf->count_refused) {
+		/* Off: when it comes back on, its first read is a baseline. */
+		refused_count_reset(de->refused);
+		return;
+	}
+	if (de->refused_last_ms != 0 && now >= de->refused_last_ms &&
+	    now - de->refused_last_ms < REFUSED_POLL_MS)
+		return;
+	de->refused_last_ms = now;
+	if (de->refused_nl == NULL) {
+		de->refused_nl = nlbatch_open();
+		if (de->refused_nl == NULL) {
+			log_warnx_rl(&de->rl, "refused connections not counted: no netlink socket");
+			return;
+		}
+	}
+	de->refused_seq += 2;
+	if (refused_count_dump(de->refused, de->refused_nl, de->refused_seq) < 0) {
+		log_warnx_rl(&de->rl, "refused connections not read: %s", strerror(errno));
+		return;
+	}
+	de->refused_total += refused_count_diff(de->refused, refused_cap(d->conf), on_refused, &a);
+}
+
+uint64_t daemon_enforce_refused(const struct daemon *d)
+{
+	return d->enf ? d->enf->refused_total : 0;
 }
 
 /* ---- state ------------------------------------------------------------- */
@@ -857,8 +939,11 @@ int daemon_enforce_init(struct daemon *d)
 	de->qallow = ep_table_new();
 	for (i = 0; i < DYN_N; i++)
 		de->dyn[i] = ep_table_new();
+	de->refused = refused_count_new();
+	de->refused_seq = (uint32_t)now_wall_ms();
+	de->refused_nl = nlbatch_open();	/* before privileges are dropped */
 	if (!de->enf || !de->esc || !de->allow_static || !de->allow_dyn || !de->allow_all ||
-	    !de->allow_names || !de->qallow || !de->dyn[0] || !de->dyn[1]) {
+	    !de->allow_names || !de->qallow || !de->dyn[0] || !de->dyn[1] || !de->refused) {
 		log_warnx("enforcement: out of memory or no netlink");
 		return -1;
 	}
@@ -881,6 +966,10 @@ int daemon_enforce_init(struct daemon *d)
 		return -1;
 	}
 	state_restore(d);
+	/* The baseline: what the sets held before this start is not counted
+	 * (a restart would count it twice), what comes after is. */
+	de->refused_last_ms = 0;
+	refused_poll(d, now_wall_ms());
 	if (d->ctl)
 		ctl_server_register(d->ctl, enforce_cmds, d);
 	log_info("enforcement: %zu list endpoints in the kernel, %zu allowlist entries, blocks %s for %us",
@@ -899,6 +988,7 @@ void daemon_enforce_tick(struct daemon *d)
 		return;
 	now = now_wall_ms();
 	escalate_expire(de->esc, now, on_tier_expired, d);
+	refused_poll(d, now);
 	for (i = 0; i < DYN_N; i++)
 		if (ep_table_expire(de->dyn[i], now))
 			de->dirty = true;
@@ -958,6 +1048,9 @@ void daemon_enforce_fini(struct daemon *d)
 	ep_table_free(de->qallow);
 	for (i = 0; i < DYN_N; i++)
 		ep_table_free(de->dyn[i]);
+	refused_count_free(de->refused);
+	if (de->refused_nl)
+		nlbatch_close(de->refused_nl);
 	free(de);
 	d->enf = NULL;
 }

@@ -203,6 +203,9 @@ void metrics_render(FILE *f, const struct mwstats *st)
 		st->ct_sweep.vanished);
 	fprintf(f, "minewall_ct_swept_entries_total{outcome=\"left\"} %" PRIu64 "\n",
 		st->ct_sweep.left);
+	family(f, "minewall_refused_connections_total", "counter",
+	       "Connections the block sets refused in the kernel, counted against their hosts.");
+	fprintf(f, "minewall_refused_connections_total %" PRIu64 "\n", st->refused_conns);
 	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
 	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);

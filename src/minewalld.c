@@ -224,6 +224,7 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->reloads_ok = d->reloads_ok;
 	st->reloads_failed = d->reloads_failed;
 	enforce_sweep_stats(daemon_enforcer(d), &st->ct_sweep);
+	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
 }
 

@@ -11,17 +11,24 @@
  * H_block4 holds, per source (detect, dns, list, each feed), its verdict on
  * @SRC_addr4, @SRC_cidr4 and ip daddr . th dport @SRC_ep4 (tcp and udp). An
  * allowlisted destination skips the blocks but is still queued, so the daemon
- * sees and reports it. A blocked one never reaches the queue. */
+ * sees and reports it. A blocked one never reaches the queue.
+ * Before each verdict rule, the first packet of a flow it is about to refuse
+ * counts against its source host (refused_count.h):
+ *   ct state new ip daddr @SRC_addr4 update @refused4 { ip saddr counter }
+ * so a miner retrying a blocked pool still escalates, though the daemon
+ * never sees those connections. */
 #include "config.h"
 
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include <libnftnl/expr.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "enforce.h"
+#include "refused_count.h"
 #include "ruleset_int.h"
 
 static const struct enforce_policy policy_default;
@@ -127,6 +134,31 @@ void rules_sets(struct build *bd, const struct hook_def *h)
 	}
 }
 
+/* [set match built] ip saddr -> update @refusedN { ip saddr counter }: no
+ * verdict, the rule after it refuses. update, not add: every refused
+ * connection restarts the element's timeout, so a host that keeps retrying
+ * keeps one counter that only grows. */
+static void refused_end(struct build *bd, const struct fam *f)
+{
+	struct nftnl_expr *e, *ctr;
+
+	load_addr(bd, f, true);
+	e = expr_add(bd, "dynset");
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME,
+			   f->af == AF_INET ? REFUSED_SET4 : REFUSED_SET6);
+	ctr = nftnl_expr_alloc("counter");
+	if (ctr == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, ctr, 0);
+	rule_end(bd);
+}
+
 /* One set's rules in a block chain. proto: 0 any, else that l4 protocol
  * (the endpoint sets match a transport port). */
 static void block_rule(struct build *bd, const char *chain, const struct fam *f,
@@ -135,6 +167,18 @@ static void block_rule(struct build *bd, const char *chain, const struct fam *f,
 {
 	bool tcp_first = verdict == ENF_REJECT && proto == 0;
 	int pass;
+
+	/* Only a new flow: one count per refused connection, not per packet. */
+	rule_begin(bd, chain);
+	m_ct_state_new(bd);
+	m_nfproto(bd, f->nfproto);
+	if (proto != 0)
+		m_l4proto(bd, proto);
+	load_addr(bd, f, false);
+	if (ep)
+		x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
+	x_lookup(bd, set, false);
+	refused_end(bd, f);
 
 	/* A reject of unknown protocol is two rules: TCP reset, then ICMP. */
 	for (pass = tcp_first ? 0 : 1; pass < 2; pass++) {
@@ -181,6 +225,10 @@ void rules_blocks(struct build *bd, const struct hook_def *h)
 	unsigned int src, k;
 	size_t i;
 
+	/* The refused sets, once per batch, before the first rule using them. */
+	if ((h == &hook_output || !bd->cfg->hook_output) && !bd->failed &&
+	    refused_sets_emit(bd->b) < 0)
+		bd->failed = 1;
 	for (i = 0; i < 2; i++) {
 		const char *chain = i == 0 ? h->block4 : h->block6;
 

@@ -99,9 +99,10 @@ expect_conn() {	# host port want what
 }
 
 # 1. install: every set exists; detections reject, the rest drops.
+# 33 block, meter, allow and host sets, and refused4/refused6 (refused_count.h).
 tool install -i v0 -r detect -T 100000 -b 20000 -P 3 || { fail "install"; cat "$TMP/tool.log"; exit 1; }
 n=$(in_ns nft list sets table inet minewall 2>/dev/null | grep -c '^	set ')
-[ "$n" = 33 ] && ok "33 sets in inet minewall" || fail "sets: $n, want 33"
+[ "$n" = 35 ] && ok "35 sets in inet minewall" || fail "sets: $n, want 35"
 expect_conn 10.9.9.2 5001 ok "nothing blocked: connect passes"
 
 # 2. timeouts: an element added with 2 s is listed, then gone.
