@@ -112,7 +112,9 @@ void rules_sets(struct build *bd, const struct hook_def *h)
 			load_addr(bd, f, true);
 			set_name(name, sizeof(name), "throttle", f);
 			x_lookup(bd, name, false);
-			meter_end(bd, f, "cmeter", p->throttle_conns, 0, false);
+			/* N connections a second, at most N at once (nft's
+			 * packet default would allow 5 at once). */
+			meter_end(bd, f, "cmeter", p->throttle_conns, p->throttle_conns, false);
 		}
 		if (p->pool_conns > 0) {
 			rule_begin(bd, h->inspect);
@@ -121,7 +123,7 @@ void rules_sets(struct build *bd, const struct hook_def *h)
 			m_l4proto(bd, IPPROTO_TCP);
 			x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
 			x_lookup(bd, "pool_ports", false);
-			meter_end(bd, f, "pmeter", p->pool_conns, 0, false);
+			meter_end(bd, f, "pmeter", p->pool_conns, p->pool_conns, false);
 		}
 
 		rule_begin(bd, h->inspect);
