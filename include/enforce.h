@@ -63,6 +63,8 @@ struct enforce_policy {
 	uint32_t pool_conns;		/* per source host: new TCP connections/s to @pool_ports */
 	uint32_t queue_pps;		/* packets/s into the queue; the excess is
 					 * accepted with bypass, dropped without */
+	bool count_refused;		/* count refused new connections per host
+					 * into the refused sets (refused_count.h) */
 	const char *const *feeds;	/* feed names whose sets and rules exist */
 	unsigned int n_feeds;
 };

@@ -73,6 +73,7 @@ void daemon_enforce_policy(const struct mw_conf *c, struct enforce_policy *p,
 	p->throttle_conns = c->throttle_conns;
 	p->pool_conns = c->pool_port_conns;
 	p->queue_pps = c->queue_rate;
+	p->count_refused = c->count_refused;
 	for (i = 0; i < c->n_feeds && i < ENF_MAX_FEEDS; i++)
 		feed_names[i] = c->feeds[i].name;
 	p->feeds = feed_names;

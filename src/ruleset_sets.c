@@ -31,7 +31,7 @@
 #include "refused_count.h"
 #include "ruleset_int.h"
 
-static const struct enforce_policy policy_default;
+static const struct enforce_policy policy_default = { .count_refused = true };
 
 /* Where the addresses sit in each family's network header. */
 struct fam {
@@ -171,16 +171,18 @@ static void block_rule(struct build *bd, const char *chain, const struct fam *f,
 	int pass;
 
 	/* Only a new flow: one count per refused connection, not per packet. */
-	rule_begin(bd, chain);
-	m_ct_state_new(bd);
-	m_nfproto(bd, f->nfproto);
-	if (proto != 0)
-		m_l4proto(bd, proto);
-	load_addr(bd, f, false);
-	if (ep)
-		x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
-	x_lookup(bd, set, false);
-	refused_end(bd, f);
+	if (policy(bd)->count_refused) {
+		rule_begin(bd, chain);
+		m_ct_state_new(bd);
+		m_nfproto(bd, f->nfproto);
+		if (proto != 0)
+			m_l4proto(bd, proto);
+		load_addr(bd, f, false);
+		if (ep)
+			x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
+		x_lookup(bd, set, false);
+		refused_end(bd, f);
+	}
 
 	/* A reject of unknown protocol is two rules: TCP reset, then ICMP. */
 	for (pass = tcp_first ? 0 : 1; pass < 2; pass++) {

@@ -136,6 +136,7 @@ static int do_install(int argc, char **argv)
 	int i, r;
 
 	pol.feeds = feeds;
+	pol.count_refused = true;	/* as minewalld by default */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

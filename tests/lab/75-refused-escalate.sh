@@ -77,5 +77,7 @@ lab_ctl hosts list | grep -q "^$LAB_C4 .*throttle" &&
 	lab_fail "count_refused = false, yet the host was throttled: $(lab_ctl hosts list)"
 n=$(refused_stat)
 [ "$n" = 0 ] || lab_fail "count_refused = false, yet enforce.refused_connections is $n"
-lab_log "count_refused = false: the same retries leave the host alone"
+lab_gw nft list table inet minewall | grep -q "update @refused" &&
+	lab_fail "count_refused = false, yet the block chains still count into the refused sets"
+lab_log "count_refused = false: the same retries leave the host alone, no counting rules"
 lab_stop_daemon TERM
