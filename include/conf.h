@@ -132,6 +132,7 @@ struct mw_conf {
 	char *state_file;		/* dynamic blocks and tiers, kept across restarts */
 	uint32_t max_hosts;		/* internal hosts tracked for escalation */
 	bool count_refused;		/* connections refused by the block sets escalate their host */
+	uint32_t refused_per_detection;	/* refused connections that count as one detection */
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

@@ -40,15 +40,17 @@ void refused_count_begin(struct refused_count *rc);
 int refused_count_add(struct refused_count *rc, const struct refused_elem *e);
 
 /* Compare the dump just built with the previous one and make it the
- * previous one. cb gets every host with refused connections since then,
- * at most cap_host of them (the rest are counted, not reported). A host
+ * previous one. cb gets every host with refused connections since then:
+ * from, the counter they follow (0 for a host new to the dump or reset),
+ * and n of them, at most cap_host (the rest are counted, not reported). A host
  * new to the dump counts all its packets (it came, or came back after its
  * element timed out, since the last dump); a counter lower than before was
  * reset (the element timed out and came back): it counts from zero. The
  * first dump after new/reset is only the baseline: nothing is reported.
  * Returns the refused connections counted (uncapped). */
 uint64_t refused_count_diff(struct refused_count *rc, uint32_t cap_host,
-			    void (*cb)(const struct refused_elem *e, uint32_t n, void *arg),
+			    void (*cb)(const struct refused_elem *e, uint64_t from, uint32_t n,
+				       void *arg),
 			    void *arg);
 
 /* Append the two set definitions to a ruleset batch (kept when they exist). 0 or -1. */

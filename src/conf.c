@@ -259,6 +259,7 @@ static const struct item enforce_items[] = {
 	  FIELD(state_file) },
 	UINT("max_hosts", max_hosts, 64, 16777216, 65536),
 	BOOL("count_refused", count_refused, true),
+	UINT("refused_per_detection", refused_per_detection, 1, 1000, 10),
 	{ 0 }
 };
 

@@ -447,21 +447,30 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 struct refused_arg {
 	struct daemon *d;
 	uint64_t now;
-	uint32_t budget;
+	uint32_t budget;		/* detections left for this read */
+	uint32_t cap;			/* detections per host and read */
 };
 
-/* n refused connections of one host: n detections, unless it is allowlisted
- * (as for a detection). Each tier it climbs gets its event, reason "refused". */
-static void on_refused(const struct refused_elem *e, uint32_t n, void *arg)
+/* A host's refused connections, counter from -> e->packets: one detection
+ * for every enforce.refused_per_detection of them (counted on the kernel's
+ * running counter, so no remainder is lost between reads), at most cap,
+ * unless the host is allowlisted (as for a detection). Each tier it climbs
+ * gets its event, reason "refused". */
+static void on_refused(const struct refused_elem *e, uint64_t from, uint32_t n, void *arg)
 {
 	struct refused_arg *a = arg;
 	struct daemon_enforce *de = a->d->enf;
+	uint64_t k = a->d->conf->refused_per_detection ? a->d->conf->refused_per_detection : 1;
+	uint64_t det = e->packets / k - from / k;
 	struct escalate_change ch;
 	uint32_t i;
 
+	(void)n;
 	if (allowlisted_addr(de, e->family, e->addr))
 		return;
-	for (i = 0; i < n && a->budget > 0; i++, a->budget--) {
+	if (det > a->cap)
+		det = a->cap;
+	for (i = 0; i < det && a->budget > 0; i++, a->budget--) {
 		if (escalate_note(de->esc, e->family, e->addr, a->now, &ch)) {
 			ch.why = "refused";
 			apply_tier(a->d, &ch);
@@ -481,7 +490,7 @@ static uint32_t refused_cap(const struct mw_conf *c)
 static void refused_poll(struct daemon *d, uint64_t now)
 {
 	struct daemon_enforce *de = d->enf;
-	struct refused_arg a = { d, now, REFUSED_BUDGET };
+	struct refused_arg a = { d, now, REFUSED_BUDGET, refused_cap(d->conf) };
 
 	if (!d->conf->count_refused) {
 		/* Off: when it comes back on, its first read is a baseline. */
@@ -504,7 +513,7 @@ static void refused_poll(struct daemon *d, uint64_t now)
 		log_warnx_rl(&de->rl, "refused connections not read: %s", strerror(errno));
 		return;
 	}
-	de->refused_total += refused_count_diff(de->refused, refused_cap(d->conf), on_refused, &a);
+	de->refused_total += refused_count_diff(de->refused, UINT32_MAX, on_refused, &a);
 }
 
 uint64_t daemon_enforce_refused(const struct daemon *d)

@@ -112,7 +112,8 @@ int refused_count_add(struct refused_count *rc, const struct refused_elem *e)
 }
 
 uint64_t refused_count_diff(struct refused_count *rc, uint32_t cap_host,
-			    void (*cb)(const struct refused_elem *e, uint32_t n, void *arg),
+			    void (*cb)(const struct refused_elem *e, uint64_t from, uint32_t n,
+				       void *arg),
 			    void *arg)
 {
 	struct dump *cur = &rc->cur;
@@ -124,21 +125,20 @@ uint64_t refused_count_diff(struct refused_count *rc, uint32_t cap_host,
 		qsort(cur->v, cur->n, sizeof(cur->v[0]), elem_cmp);
 	for (i = 0; rc->primed && i < cur->n; i++) {
 		const struct refused_elem *e = &cur->v[i], *old;
-		uint64_t delta;
+		uint64_t delta, from;
 
 		/* The kernel holds one element per key; a repeat is not ours. */
 		if (i > 0 && elem_cmp(e, &cur->v[i - 1]) == 0)
 			continue;
 		old = rc->prev.n ? bsearch(e, rc->prev.v, rc->prev.n, sizeof(*e), elem_cmp) : NULL;
-		if (old == NULL || e->packets < old->packets)
-			delta = e->packets;	/* new, or timed out and back */
-		else
-			delta = e->packets - old->packets;
+		/* new, or timed out and back: from zero */
+		from = old == NULL || e->packets < old->packets ? 0 : old->packets;
+		delta = e->packets - from;
 		if (delta == 0)
 			continue;
 		total += delta;
 		if (cb != NULL && cap_host > 0)
-			cb(e, delta > cap_host ? cap_host : (uint32_t)delta, arg);
+			cb(e, from, delta > cap_host ? cap_host : (uint32_t)delta, arg);
 	}
 	tmp = rc->prev;
 	rc->prev = *cur;

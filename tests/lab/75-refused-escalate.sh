@@ -55,7 +55,7 @@ phase() {
 }
 
 # --- 1. counted: the host reaches the throttle tier
-phase
+phase 'enforce.refused_per_detection=1'
 lab_wait 8 eval "lab_ctl hosts list | grep -q '^$LAB_C4 .*throttle'" ||
 	lab_fail "host not throttled after $N refused connections: $(lab_ctl hosts list;
 		ip netns exec "$LAB_GW" nft list set inet minewall refused4;
@@ -80,4 +80,19 @@ n=$(refused_stat)
 lab_gw nft list table inet minewall | grep -q "update @refused" &&
 	lab_fail "count_refused = false, yet the block chains still count into the refused sets"
 lab_log "count_refused = false: the same retries leave the host alone, no counting rules"
+lab_stop_daemon TERM
+lab_flush_tables
+
+# --- 3. weighed: with refused_per_detection = 3, the 6 retries are 2
+# detections (below throttle_after = 3); 3 more make the third.
+phase 'enforce.refused_per_detection=3'
+sleep 5	# more than two polls of the refused sets
+lab_ctl hosts list | grep -q "^$LAB_C4 .*throttle" &&
+	lab_fail "refused_per_detection = 3: throttled after $N refused connections: $(lab_ctl hosts list)"
+N=3
+got=$(retries) || lab_fail "client failed"
+[ "$got" = "$N" ] || lab_fail "$got of $N connections refused by the kernel, expected all"
+lab_wait 8 eval "lab_ctl hosts list | grep -q '^$LAB_C4 .*throttle'" ||
+	lab_fail "refused_per_detection = 3: not throttled after 9 refused connections: $(lab_ctl hosts list)"
+lab_log "refused_per_detection = 3: 6 refused connections leave the host in watch, 9 throttle it"
 lab_stop_daemon TERM

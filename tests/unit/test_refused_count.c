@@ -16,15 +16,17 @@ struct got {
 	size_t n;
 	struct refused_elem e[MAXR];
 	uint32_t count[MAXR];
+	uint64_t from[MAXR];
 };
 
-static void on_host(const struct refused_elem *e, uint32_t n, void *arg)
+static void on_host(const struct refused_elem *e, uint64_t from, uint32_t n, void *arg)
 {
 	struct got *g = arg;
 
 	if (g->n < MAXR) {
 		g->e[g->n] = *e;
 		g->count[g->n] = n;
+		g->from[g->n] = from;
 	}
 	g->n++;
 }
@@ -44,16 +46,31 @@ static void add(struct refused_count *rc, int family, const char *s, uint64_t pa
 	refused_count_add(rc, &e);
 }
 
-/* What cb said for this host: the count, or 0 when it was not reported. */
-static uint32_t reported(const struct got *g, int family, const char *s)
+static int find(const struct got *g, int family, const char *s)
 {
 	struct refused_elem e = host(family, s, 0);
 	size_t i;
 
 	for (i = 0; i < g->n && i < MAXR; i++)
 		if (g->e[i].family == family && memcmp(g->e[i].addr, e.addr, 16) == 0)
-			return g->count[i];
-	return 0;
+			return (int)i;
+	return -1;
+}
+
+/* What cb said for this host: the count, or 0 when it was not reported. */
+static uint32_t reported(const struct got *g, int family, const char *s)
+{
+	int i = find(g, family, s);
+
+	return i < 0 ? 0 : g->count[i];
+}
+
+/* The counter cb said the new ones follow; UINT64_MAX when not reported. */
+static uint64_t reported_from(const struct got *g, int family, const char *s)
+{
+	int i = find(g, family, s);
+
+	return i < 0 ? UINT64_MAX : g->from[i];
 }
 
 int main(void)
@@ -86,7 +103,9 @@ int main(void)
 	CHECK(total == 6);
 	CHECK(g.n == 2);
 	CHECK(reported(&g, AF_INET, "10.0.0.1") == 2);
+	CHECK(reported_from(&g, AF_INET, "10.0.0.1") == 7);
 	CHECK(reported(&g, AF_INET, "10.0.0.3") == 4);
+	CHECK(reported_from(&g, AF_INET, "10.0.0.3") == 0);
 	CHECK(reported(&g, AF_INET, "10.0.0.2") == 0);
 
 	/* 3. A counter that went backwards was reset (the element timed out
@@ -100,6 +119,7 @@ int main(void)
 	CHECK(total == 2);
 	CHECK(g.n == 1);
 	CHECK(reported(&g, AF_INET, "10.0.0.1") == 2);
+	CHECK(reported_from(&g, AF_INET, "10.0.0.1") == 0);	/* reset: from zero */
 
 	/* 4. .2 comes back after its element timed out, with a counter (2)
 	 * below the one it had two dumps ago (3): all of it is new. */
@@ -125,6 +145,7 @@ int main(void)
 	CHECK(total == 1003);
 	CHECK(g.n == 2);
 	CHECK(reported(&g, AF_INET, "10.0.0.1") == 5);
+	CHECK(reported_from(&g, AF_INET, "10.0.0.1") == 2);	/* the cap leaves from alone */
 	CHECK(reported(&g, AF_INET6, "2001:db8::1") == 3);
 	/* An IPv6 key with the v4 host's bytes is another host. */
 	CHECK(reported(&g, AF_INET6, "::a00:1") == 0);
