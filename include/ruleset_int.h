@@ -108,6 +108,13 @@ void s_reject(struct build *bd, bool tcp_reset);
  * and its block chains (ruleset_sets.c). */
 void rules_sets(struct build *bd, const struct hook_def *h);
 void rules_blocks(struct build *bd, const struct hook_def *h);
+/* The chains the block chains jump to for a flow's first packet, shared by
+ * the hooks: count what the block sets refuse (enforce.count_refused). */
+#define COUNT_CHAIN4	"count_refused4"
+#define COUNT_CHAIN6	"count_refused6"
+/* The refused sets, and the count chains' rules with count_refused (the
+ * chains exist, empty without). */
+void rules_count_refused(struct build *bd);
 /* The queue cap rule, right before the queue rules. */
 void rules_queue_cap(struct build *bd, const char *chain);
 

@@ -87,7 +87,7 @@ static const char *const owned_chains[] = {
 	"output_inspect", "forward_inspect", "input_inspect",
 	"output_block4", "output_block6", "forward_block4", "forward_block6",
 	"output_fast", "forward_fast", "output_clean", "forward_clean", "input_clean",
-	"pure_tcp",
+	"pure_tcp", COUNT_CHAIN4, COUNT_CHAIN6,
 };
 
 uint32_t ruleset_mark(uint32_t mask, uint32_t value)
@@ -607,6 +607,11 @@ void ruleset_build(struct build *bd, uint32_t cur)
 			   owned_chains[i], -1, 0);
 	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, PURE_CHAIN, -1, 0);
 	rules_pure(bd);
+	if (cfg->hook_output || cfg->hook_forward) {
+		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, COUNT_CHAIN4, -1, 0);
+		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, COUNT_CHAIN6, -1, 0);
+		rules_count_refused(bd);
+	}
 	if (cfg->hook_output) {
 		emit_hook(bd, &hook_output, cur);
 		emit_hook(bd, &hook_input, cur);

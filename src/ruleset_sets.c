@@ -12,11 +12,15 @@
  * @SRC_addr4, @SRC_cidr4 and ip daddr . th dport @SRC_ep4 (tcp and udp). An
  * allowlisted destination skips the blocks but is still queued, so the daemon
  * sees and reports it. A blocked one never reaches the queue.
- * Before each verdict rule, the first packet of a flow it is about to refuse
- * counts against its source host (refused_count.h):
- *   ct state new ip daddr @SRC_addr4 update @refused4 { ip saddr counter }
+ * With enforce.count_refused, H_block4 starts with
+ *   ct state new jump count_refused4
+ * and count_refused4 (shared by the hooks) counts the first packet of a flow
+ * a block set is about to refuse against its source host, once
+ * (refused_count.h):
+ *   ip daddr @SRC_addr4 update @refused4 { ip saddr counter } return
  * so a miner retrying a blocked pool still escalates, though the daemon
- * never sees those connections. */
+ * never sees those connections; a packet that is not a flow's first costs
+ * one compare. */
 #include "config.h"
 
 #include <netinet/in.h>
@@ -136,10 +140,10 @@ void rules_sets(struct build *bd, const struct hook_def *h)
 	}
 }
 
-/* [set match built] ip saddr -> update @refusedN { ip saddr counter }: no
- * verdict, the rule after it refuses. update, not add: every refused
- * connection restarts the element's timeout, so a host that keeps retrying
- * keeps one counter that only grows. */
+/* [set match built] ip saddr -> update @refusedN { ip saddr counter }
+ * return: counted once; the block chain refuses it. update, not add: every
+ * refused connection restarts the element's timeout, so a host that keeps
+ * retrying keeps one counter that only grows. */
 static void refused_end(struct build *bd, const struct fam *f)
 {
 	struct nftnl_expr *e, *ctr;
@@ -158,30 +162,37 @@ static void refused_end(struct build *bd, const struct fam *f)
 		return;
 	}
 	nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, ctr, 0);
+	x_verdict(bd, NFT_RETURN, NULL);
 	rule_end(bd);
 }
 
-/* One set's rules in a block chain. proto: 0 any, else that l4 protocol
- * (the endpoint sets match a transport port). */
+/* One set's rule in count_refusedN: count and return. */
+static void count_rule(struct build *bd, const char *chain, const struct fam *f,
+		       const char *set, bool ep, uint8_t proto)
+{
+	rule_begin(bd, chain);
+	m_nfproto(bd, f->nfproto);
+	if (proto != 0)
+		m_l4proto(bd, proto);
+	load_addr(bd, f, false);
+	if (ep)
+		x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
+	x_lookup(bd, set, false);
+	refused_end(bd, f);
+}
+
+/* One set's rules in a block chain, or with count in count_refusedN. proto:
+ * 0 any, else that l4 protocol (the endpoint sets match a transport port). */
 static void block_rule(struct build *bd, const char *chain, const struct fam *f,
 		       const char *set, bool ep, uint8_t proto,
-		       enum enforce_verdict verdict)
+		       enum enforce_verdict verdict, bool count)
 {
 	bool tcp_first = verdict == ENF_REJECT && proto == 0;
 	int pass;
 
-	/* Only a new flow: one count per refused connection, not per packet. */
-	if (policy(bd)->count_refused) {
-		rule_begin(bd, chain);
-		m_ct_state_new(bd);
-		m_nfproto(bd, f->nfproto);
-		if (proto != 0)
-			m_l4proto(bd, proto);
-		load_addr(bd, f, false);
-		if (ep)
-			x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
-		x_lookup(bd, set, false);
-		refused_end(bd, f);
+	if (count) {
+		count_rule(bd, chain, f, set, ep, proto);
+		return;
 	}
 
 	/* A reject of unknown protocol is two rules: TCP reset, then ICMP. */
@@ -207,7 +218,7 @@ static void block_rule(struct build *bd, const char *chain, const struct fam *f,
 
 static void block_source(struct build *bd, const char *chain, const struct fam *f,
 			 enum enforce_source src, const char *feed,
-			 enum enforce_verdict verdict)
+			 enum enforce_verdict verdict, bool count)
 {
 	char name[ENF_SET_NAME_MAX + 1];
 
@@ -215,36 +226,56 @@ static void block_source(struct build *bd, const char *chain, const struct fam *
 		bd->failed = 1;
 		return;
 	}
-	block_rule(bd, chain, f, name, false, 0, verdict);
+	block_rule(bd, chain, f, name, false, 0, verdict, count);
 	enforce_set_name(name, sizeof(name), src, feed, ENF_CIDR, f->af);
-	block_rule(bd, chain, f, name, false, 0, verdict);
+	block_rule(bd, chain, f, name, false, 0, verdict, count);
 	enforce_set_name(name, sizeof(name), src, feed, ENF_EP, f->af);
-	block_rule(bd, chain, f, name, true, IPPROTO_TCP, verdict);
-	block_rule(bd, chain, f, name, true, IPPROTO_UDP, verdict);
+	block_rule(bd, chain, f, name, true, IPPROTO_TCP, verdict, count);
+	block_rule(bd, chain, f, name, true, IPPROTO_UDP, verdict, count);
+}
+
+/* Every block set of every source in chain: its verdict, or its count. */
+static void block_sources(struct build *bd, const char *chain, const struct fam *f, bool count)
+{
+	const struct enforce_policy *p = policy(bd);
+	unsigned int src, k;
+
+	for (src = 0; src < ENF_SOURCES; src++) {
+		if (src != ENF_FEED) {
+			block_source(bd, chain, f, src, NULL, p->verdict[src], count);
+			continue;
+		}
+		for (k = 0; k < p->n_feeds; k++)
+			block_source(bd, chain, f, src, p->feeds[k], p->verdict[src], count);
+	}
+}
+
+void rules_count_refused(struct build *bd)
+{
+	size_t i;
+
+	/* The refused sets before the first rule using them. */
+	if (!bd->failed && refused_sets_emit(bd->b) < 0)
+		bd->failed = 1;
+	for (i = 0; policy(bd)->count_refused && i < 2; i++)
+		block_sources(bd, i == 0 ? COUNT_CHAIN4 : COUNT_CHAIN6, &fams[i], true);
 }
 
 void rules_blocks(struct build *bd, const struct hook_def *h)
 {
-	const struct enforce_policy *p = policy(bd);
-	unsigned int src, k;
 	size_t i;
 
-	/* The refused sets, once per batch, before the first rule using them. */
-	if ((h == &hook_output || !bd->cfg->hook_output) && !bd->failed &&
-	    refused_sets_emit(bd->b) < 0)
-		bd->failed = 1;
 	for (i = 0; i < 2; i++) {
 		const char *chain = i == 0 ? h->block4 : h->block6;
 
-		for (src = 0; src < ENF_SOURCES; src++) {
-			if (src != ENF_FEED) {
-				block_source(bd, chain, &fams[i], src, NULL, p->verdict[src]);
-				continue;
-			}
-			for (k = 0; k < p->n_feeds; k++)
-				block_source(bd, chain, &fams[i], src, p->feeds[k],
-					     p->verdict[src]);
+		/* Only a flow's first packet: one count per refused connection. */
+		if (policy(bd)->count_refused) {
+			rule_begin(bd, chain);
+			m_ct_state_new(bd);
+			x_verdict(bd, NFT_JUMP, i == 0 ? COUNT_CHAIN4 : COUNT_CHAIN6);
+			rule_end(bd);
 		}
+		block_sources(bd, chain, &fams[i], false);
 	}
 }
 
