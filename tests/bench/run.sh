@@ -76,7 +76,13 @@ daemon_flows() {
 # The accept-all baseline sits where minewalld's queue rule sits (forward hook,
 # TCP and UDP, queue 0 with bypass) and uses the same mechanism as the lab
 # (xt_NFQUEUE through nft_compat), so both see exactly the same packets.
+# acceptall_start ct: the same with conntrack on (a rule that only matches a
+# ct state, no verdict), as minewalld's ct-mark rules turn it on.
 acceptall_start() {
+	if [ "${1:-}" = ct ]; then
+		lab_gw iptables -A FORWARD -m conntrack --ctstate NEW,ESTABLISHED,RELATED ||
+			lab_fail "accept-all conntrack rule"
+	fi
 	for _aa_p in tcp udp; do
 		lab_gw iptables -A FORWARD -p $_aa_p -j NFQUEUE --queue-num 0 --queue-bypass ||
 			lab_fail "accept-all queue rule"
@@ -120,11 +126,14 @@ NFT
 # --- 1. Packets per second, every packet inspected, vs accept-all NFQUEUE.
 if want_fig 1; then
 	lab_write_conf "$LAB_DIR/nobypass.conf" queue.fail_open=false flows.mark_clean=false
-	F1_MW= F1_AA= F1_RAW= F1_ENG=
+	F1_MW= F1_AA= F1_RAW= F1_ENG= F1_CT=
 	for _r in 1 2 3; do
 		F1_RAW="$F1_RAW $(blast_pps)"
 		acceptall_start
 		F1_AA="$F1_AA $(blast_pps)"
+		acceptall_stop
+		acceptall_start ct
+		F1_CT="$F1_CT $(blast_pps)"
 		acceptall_stop
 		lab_start_daemon "$LAB_DIR/nobypass.conf"
 		F1_MW="$F1_MW $(blast_pps)"
@@ -137,7 +146,7 @@ if want_fig 1; then
 	ratio=$(paired "$F1_MW" "$F1_AA")
 	row "1 pps, every packet inspected" "$(calc "int($mw)") pps" "$(calc "int($aa)") pps (accept-all NFQUEUE)" \
 		"$(calc "sprintf(\"%.2f\", $ratio)")" ">= 0.90" "$(want "$ratio" ">=" 0.90)" \
-		"udpblast 64 flows x 64 B, ${BENCH_SECS}s x3 alternating, median of pool rx, ratio the median of the rounds' ratios; fail_open=false, mark_clean=false; no queue at all: $(calc "int($raw)") pps; rounds (pps) minewalld:$F1_MW accept-all:$F1_AA; packets minewalld judged per round:$F1_ENG"
+		"udpblast 64 flows x 64 B, ${BENCH_SECS}s x3 alternating, median of pool rx, ratio the median of the rounds' ratios; fail_open=false, mark_clean=false; no queue at all: $(calc "int($raw)") pps; accept-all with conntrack on (as minewalld's ct-mark rules have it): $(calc "int($(median3 $F1_CT))") pps, its ratio to accept-all $(calc "sprintf(\"%.2f\", $(paired "$F1_CT" "$F1_AA"))"), minewalld's to it $(calc "sprintf(\"%.2f\", $(paired "$F1_MW" "$F1_CT"))"); rounds (pps) minewalld:$F1_MW accept-all:$F1_AA accept-all+conntrack:$F1_CT; packets minewalld judged per round:$F1_ENG"
 fi
 
 # --- 2. Bulk TCP throughput with minewalld (bypass on) vs no appliance.
