@@ -49,6 +49,10 @@ for k in minewall_up minewall_packets_queued_total 'minewall_verdicts_total{acti
 	[ -n "$(value "$LAB_DIR/m1" "$k")" ] || lab_fail "first scrape lacks $k"
 done
 [ "$(value "$LAB_DIR/m1" minewall_up)" = 1 ] || lab_fail "minewall_up is not 1"
+# Every family served is documented in minewallctl(8).
+for f in $(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$LAB_DIR/m1"); do
+	grep -qw "$f" "$top_srcdir/man/minewallctl.8" || lab_fail "metric family $f is not in man/minewallctl.8"
+done
 [ "$(value "$LAB_DIR/m1" minewall_flow_table_capacity)" = 262144 ] || lab_fail "capacity"
 [ "$(value "$LAB_DIR/m1" 'minewall_detections_total{detector="stratum",dialect=""}')" = 0 ] ||
 	lab_fail "stratum detections before any: $(grep stratum "$LAB_DIR/m1")"
