@@ -53,6 +53,14 @@ const char *nlbatch_what(const struct nlbatch *b, uint32_t seq);	/* NULL if unkn
 struct mnl_socket *nlbatch_open(void);
 void nlbatch_close(struct mnl_socket *nl);
 
+struct nftnl_set_elem;
+
+/* For an nlbatch_dump callback over a set element dump: parse the answer nlh
+ * and call fn on each of its elements; fn returns 0, or -1 to stop.
+ * MNL_CB_OK, or MNL_CB_ERROR (unparsable answer, no memory, fn stopped). */
+int nlbatch_set_elems(const struct nlmsghdr *nlh,
+		      int (*fn)(struct nftnl_set_elem *el, void *arg), void *arg);
+
 /* Send the dump request nlh (built at the start of buf, sequence seq) and
  * run cb over every answer until the dump is done; buf (size bytes) is
  * reused for the answers. 0, or -1 with errno set (ENOENT: no such object). */

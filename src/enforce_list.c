@@ -50,47 +50,33 @@ static int raw_push(struct rawvec *rv, const struct raw *r)
 	return 0;
 }
 
-static int elems_cb(const struct nlmsghdr *nlh, void *data)
+static int elem_one(struct nftnl_set_elem *el, void *data)
 {
 	struct rawvec *rv = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it = NULL;
-	struct nftnl_set_elem *el;
-	int ret = MNL_CB_ERROR;
+	struct raw r = { 0 };
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
 
-	if (s == NULL || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
-		goto out;
-	it = nftnl_set_elems_iter_create(s);
-	if (it == NULL)
-		goto out;
-	/* _next() returns the current element, then advances. */
-	while ((el = nftnl_set_elems_iter_next(it)) != NULL) {
-		struct raw r = { 0 };
-		uint32_t len = 0;
-		const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
-
-		/* Bounded: a key longer than ours is not one of our sets. */
-		if (k == NULL || len == 0 || len > ENF_KEY_MAX)
-			continue;
-		memcpy(r.key.data, k, len);
-		r.key.len = (uint8_t)len;
-		if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_FLAGS))
-			r.key.end = (nftnl_set_elem_get_u32(el, NFTNL_SET_ELEM_FLAGS) &
-				     NFT_SET_ELEM_INTERVAL_END) != 0;
-		if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
-			r.expires_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
-		if (raw_push(rv, &r) < 0) {
-			rv->failed = 1;
-			goto out;
-		}
+	/* Bounded: a key longer than ours is not one of our sets. */
+	if (k == NULL || len == 0 || len > ENF_KEY_MAX)
+		return 0;
+	memcpy(r.key.data, k, len);
+	r.key.len = (uint8_t)len;
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_FLAGS))
+		r.key.end = (nftnl_set_elem_get_u32(el, NFTNL_SET_ELEM_FLAGS) &
+			     NFT_SET_ELEM_INTERVAL_END) != 0;
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+		r.expires_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
+	if (raw_push(rv, &r) < 0) {
+		rv->failed = 1;
+		return -1;
 	}
-	ret = MNL_CB_OK;
-out:
-	if (it != NULL)
-		nftnl_set_elems_iter_destroy(it);
-	if (s != NULL)
-		nftnl_set_free(s);
-	return ret;
+	return 0;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return nlbatch_set_elems(nlh, elem_one, data);
 }
 
 /* Every element of set name into rv. A missing set is an error (ENOENT). */

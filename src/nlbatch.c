@@ -15,6 +15,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <libnftnl/set.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
@@ -477,4 +478,30 @@ int nlbatch_commit(struct nlbatch *b, struct mnl_socket *nl)
 		return -1;
 	}
 	return 0;
+}
+
+int nlbatch_set_elems(const struct nlmsghdr *nlh,
+		      int (*fn)(struct nftnl_set_elem *el, void *arg), void *arg)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it = NULL;
+	struct nftnl_set_elem *el;
+	int ret = MNL_CB_ERROR;
+
+	if (s == NULL || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	it = nftnl_set_elems_iter_create(s);
+	if (it == NULL)
+		goto out;
+	/* _next() returns the current element, then advances. */
+	while ((el = nftnl_set_elems_iter_next(it)) != NULL)
+		if (fn(el, arg) < 0)
+			goto out;
+	ret = MNL_CB_OK;
+out:
+	if (it != NULL)
+		nftnl_set_elems_iter_destroy(it);
+	if (s != NULL)
+		nftnl_set_free(s);
+	return ret;
 }

@@ -208,42 +208,29 @@ static int counter_cb(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
-static int elems_cb(const struct nlmsghdr *nlh, void *data)
+static int elem_one(struct nftnl_set_elem *el, void *data)
 {
 	struct dump_arg *a = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it = NULL;
-	struct nftnl_set_elem *el;
+	struct refused_elem r = { .family = a->family };
 	size_t alen = a->family == AF_INET ? 4 : 16;
-	int ret = MNL_CB_ERROR;
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
 
-	if (s == NULL || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
-		goto out;
-	it = nftnl_set_elems_iter_create(s);
-	if (it == NULL)
-		goto out;
-	while ((el = nftnl_set_elems_iter_next(it)) != NULL) {
-		struct refused_elem r = { .family = a->family };
-		uint32_t len = 0;
-		const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
-
-		/* Bounded: only a key of the family's exact length is a host. */
-		if (k == NULL || len != alen)
-			continue;
-		memcpy(r.addr, k, alen);
-		nftnl_set_elem_expr_foreach(el, counter_cb, &r.packets);
-		if (refused_count_add(a->rc, &r) < 0) {
-			a->failed = 1;
-			goto out;
-		}
+	/* Bounded: only a key of the family's exact length is a host. */
+	if (k == NULL || len != alen)
+		return 0;
+	memcpy(r.addr, k, alen);
+	nftnl_set_elem_expr_foreach(el, counter_cb, &r.packets);
+	if (refused_count_add(a->rc, &r) < 0) {
+		a->failed = 1;
+		return -1;
 	}
-	ret = MNL_CB_OK;
-out:
-	if (it != NULL)
-		nftnl_set_elems_iter_destroy(it);
-	if (s != NULL)
-		nftnl_set_free(s);
-	return ret;
+	return 0;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return nlbatch_set_elems(nlh, elem_one, data);
 }
 
 static int dump_one(struct refused_count *rc, struct mnl_socket *nl, uint32_t seq,
