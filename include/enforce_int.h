@@ -16,6 +16,8 @@ struct enforce_set_def {
 	uint32_t key_len;
 	uint32_t flags;		/* NFT_SET_* */
 	bool meter;		/* dynamic, per-host state: flushed on install */
+	uint64_t timeout_ms;	/* dynamic sets: default element timeout; 0 none */
+	uint32_t size;		/* dynamic sets: most elements; 0 unbounded */
 };
 
 /* Definition of a set holding entries of this kind and family. */

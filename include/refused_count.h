@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 struct mnl_socket;
-struct nlbatch;
 
 /* Per family: "refused4", "refused6" (ruleset_sets.c counts into them). */
 #define REFUSED_SET4		"refused4"
@@ -52,9 +51,6 @@ uint64_t refused_count_diff(struct refused_count *rc, uint32_t cap_host,
 			    void (*cb)(const struct refused_elem *e, uint64_t from, uint32_t n,
 				       void *arg),
 			    void *arg);
-
-/* Append the two set definitions to a ruleset batch (kept when they exist). 0 or -1. */
-int refused_sets_emit(struct nlbatch *b);
 
 /* Dump both sets from the kernel into rc (begin + add). A missing set counts
  * as empty. 0, or -1 with errno set (the dump is then incomplete: do not

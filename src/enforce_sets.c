@@ -17,6 +17,7 @@
 
 #include "enforce.h"
 #include "enforce_int.h"
+#include "refused_count.h"
 #include "ep_table.h"
 #include "nlbatch.h"
 
@@ -314,8 +315,17 @@ static void fixed_defs(struct enforce_set_def *defs, size_t *n)
 			enforce_set_def(&defs[*n], name, family, ENF_ADDR);
 			defs[*n].flags |= NFT_SET_EVAL;
 			defs[*n].meter = true;
+			defs[*n].timeout_ms = METER_TIMEOUT_MS;
+			defs[*n].size = METER_SIZE;
 			(*n)++;
 		}
+		/* Refused connections per host (refused_count.h), filled by the
+		 * block chains' dynset; kept across installs, not flushed. */
+		enforce_set_def(&defs[*n], v == 4 ? REFUSED_SET4 : REFUSED_SET6, family, ENF_ADDR);
+		defs[*n].flags |= NFT_SET_EVAL;
+		defs[*n].timeout_ms = REFUSED_TIMEOUT_MS;
+		defs[*n].size = REFUSED_SET_SIZE;
+		(*n)++;
 	}
 	memset(&defs[*n], 0, sizeof(defs[*n]));
 	snprintf(defs[*n].name, sizeof(defs[*n].name), "pool_ports");
@@ -348,10 +358,10 @@ static int emit_set(struct nlbatch *b, const struct enforce_set_def *d)
 	if (d->flags & NFT_SET_INTERVAL)
 		nftnl_set_set_data(s, NFTNL_SET_USERDATA, udata_interval,
 				   sizeof(udata_interval));
-	if (d->meter) {
-		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, METER_TIMEOUT_MS);
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, METER_SIZE);
-	}
+	if (d->timeout_ms)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, d->timeout_ms);
+	if (d->size)
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, d->size);
 	nlh = nlbatch_put(b, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK);
 	if (nlh == NULL)
 		goto out;
@@ -383,7 +393,7 @@ int enforce_emit_flush(struct nlbatch *b, const char *set)
 
 int enforce_sets_emit(struct nlbatch *b, const struct enforce_policy *p)
 {
-	struct enforce_set_def defs[16];
+	struct enforce_set_def defs[20];
 	struct enforce_set_def d;
 	char name[ENF_SET_NAME_MAX + 1];
 	size_t i, n = 0;

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Refused connections per internal host: the kernel's "refused" sets, their definitions, their dumps and the deltas between two dumps. */
+/* Refused connections per internal host: dumps of the kernel's "refused" sets (defined in enforce_sets.c) and the deltas between two dumps. */
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,11 +28,7 @@
  * binary search: bounded work, O(n log n) in the hosts the sets hold.
  */
 
-#define DT_IPV4_ADDR	7	/* nft's datatype numbers (src/datatype.h) */
-#define DT_IPV6_ADDR	8
 #define DUMP_BUF	(256 * 1024)
-/* Kept well away from the ids enforce_sets.c numbers its sets with. */
-#define SET_ID_BASE	0x52450000u
 
 struct dump {
 	struct refused_elem *v;
@@ -149,48 +144,6 @@ uint64_t refused_count_diff(struct refused_count *rc, uint32_t cap_host,
 }
 
 /* ---- kernel --------------------------------------------------------------- */
-
-static int emit_set(struct nlbatch *b, const char *name, uint32_t type, uint32_t len, uint32_t id)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-	char what[NLBATCH_WHAT_MAX];
-	int ret = -1;
-
-	if (s == NULL)
-		return -1;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, ENF_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, len);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	/* Dynamic: filled from the packet path by the dynset expression. */
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
-	nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, REFUSED_TIMEOUT_MS);
-	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, REFUSED_SET_SIZE);
-	nlh = nlbatch_put(b, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK);
-	if (nlh == NULL)
-		goto out;
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	snprintf(what, sizeof(what), "add set inet %s %s", ENF_TABLE, name);
-	if (nlbatch_next(b, what) < 0)
-		goto out;
-	ret = 0;
-out:
-	nftnl_set_free(s);
-	return ret;
-}
-
-int refused_sets_emit(struct nlbatch *b)
-{
-	static uint32_t id = SET_ID_BASE;
-
-	if (emit_set(b, REFUSED_SET4, DT_IPV4_ADDR, 4, ++id) < 0 ||
-	    emit_set(b, REFUSED_SET6, DT_IPV6_ADDR, 16, ++id) < 0)
-		return -1;
-	return 0;
-}
 
 struct dump_arg {
 	struct refused_count *rc;

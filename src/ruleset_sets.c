@@ -254,9 +254,7 @@ void rules_count_refused(struct build *bd)
 {
 	size_t i;
 
-	/* The refused sets before the first rule using them. */
-	if (!bd->failed && refused_sets_emit(bd->b) < 0)
-		bd->failed = 1;
+	/* The refused sets are enforce_sets_emit's, made before any chain. */
 	for (i = 0; policy(bd)->count_refused && i < 2; i++)
 		block_sources(bd, i == 0 ? COUNT_CHAIN4 : COUNT_CHAIN6, &fams[i], true);
 }
