@@ -28,6 +28,7 @@
 
 #include "ct_sweep.h"
 #include "log.h"
+#include "nlbatch.h"
 
 #define CT_TYPE(t)	((uint16_t)((NFNL_SUBSYS_CTNETLINK << 8) | (t)))
 #define RECV_BUF	(64 * 1024)
@@ -230,24 +231,6 @@ int ct_sweep_parse(const void *msg, size_t len, struct ct_entry *e)
 
 /* ---- one sweep ------------------------------------------------------------ */
 
-static struct mnl_socket *sock_open(void)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	int one = 1;
-
-	if (nl == NULL)
-		return NULL;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int saved = errno;
-
-		mnl_socket_close(nl);
-		errno = saved;
-		return NULL;
-	}
-	setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	return nl;
-}
-
 /* Wait for an answer, then read it; a silent kernel is an error, not a hang. */
 static ssize_t sock_recv(struct mnl_socket *nl, void *buf, size_t size)
 {
@@ -396,8 +379,8 @@ int ct_sweep_run(struct ct_sweep *sw, uint32_t mask, uint32_t from, uint32_t to)
 	sw->st.runs++;
 	r.seq = r.batch_seq = seq + 1;
 	memset(sw->sbuf, 0, SEND_BUF);
-	r.dump = sock_open();
-	r.upd = sock_open();
+	r.dump = nlbatch_open();
+	r.upd = nlbatch_open();
 	if (r.dump == NULL || r.upd == NULL) {
 		r.what = "opening a netlink socket";
 		goto out;
@@ -419,9 +402,7 @@ out:
 			     r.from, mask, r.what, strerror(saved));
 		errno = saved;
 	}
-	if (r.dump != NULL)
-		mnl_socket_close(r.dump);
-	if (r.upd != NULL)
-		mnl_socket_close(r.upd);
+	nlbatch_close(r.dump);
+	nlbatch_close(r.upd);
 	return ret;
 }
