@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "fd_write.h"
 #include "feed_file.h"
 
 static int join(char *out, size_t outsize, const char *dir, const char *name)
@@ -27,7 +28,6 @@ static int join(char *out, size_t outsize, const char *dir, const char *name)
 int feed_file_write(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	const uint8_t *p = data;
 	int fd = -1, dfd = -1, ret = -1, saved;
 
 	if (!dir || strchr(name, '/')) {
@@ -44,17 +44,8 @@ int feed_file_write(const char *dir, const char *name, const void *data, size_t 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -1;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	if (fd_write_all(fd, data, len) < 0)
+		goto out;
 	if (fsync(fd) < 0)
 		goto out;
 	if (close(fd) < 0) {

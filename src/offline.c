@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "event.h"
+#include "fd_write.h"
 #include "log.h"
 #include "offline.h"
 
@@ -278,21 +279,6 @@ static void cap_close(struct capture *c)
 	c->fd = -1;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A descriptor of the whole capture that can be read twice from *base: the
  * file itself when it seeks (also "-" redirected from a file), else a copy in
  * memory of all that the pipe gives, at most OFFLINE_SPOOL_MAX bytes. buf
@@ -335,7 +321,7 @@ static int cap_source(const char *path, uint8_t *buf, off_t *base)
 				  (unsigned long long)(OFFLINE_SPOOL_MAX >> 20));
 			goto fail;
 		}
-		if (write_all(mfd, buf, (size_t)n) < 0) {
+		if (fd_write_all(mfd, buf, (size_t)n) < 0) {
 			log_warn("%s: cannot keep the capture for the second pass", path);
 			goto fail;
 		}

@@ -58,6 +58,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "fd_write.h"
 #include "state_file.h"
 #include "state_file_int.h"
 
@@ -638,25 +639,6 @@ out:
 	return ret;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Every line in one buffer: a bad item fails before the disk is touched. */
 static char *state_render(const struct state *st, size_t *len, char *err, size_t errsize)
 {
@@ -731,7 +713,7 @@ int state_write(const char *path, const struct state *st, char *err, size_t errs
 		goto fail;
 	tmp_made = true;
 	step = "write";
-	if (write_all(fd, buf, len) < 0)
+	if (fd_write_all(fd, buf, len) < 0)
 		goto fail;
 	step = "fsync";
 	if (fsync(fd) < 0)
