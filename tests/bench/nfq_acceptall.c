@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Benchmark baseline: src/queue.c with a callback that accepts every packet,
+/* Benchmark baseline: src/packet/queue.c with a callback that accepts every packet,
  * so the only difference from minewalld is the engine. Same queue settings. */
 #include "config.h"
 
