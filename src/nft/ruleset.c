@@ -69,17 +69,6 @@
 #define CT_DIR_ORIGINAL	0
 #define CT_DIR_REPLY	1
 
-/* Egress paths get block chains; input only sees the replies. */
-const struct hook_def hook_output = {
-	"output", "output_inspect", "output_mark", "output_block4", "output_block6",
-	"output_fast", "output_clean", NF_INET_LOCAL_OUT };
-const struct hook_def hook_forward = {
-	"forward", "forward_inspect", "forward_mark", "forward_block4", "forward_block6",
-	"forward_fast", "forward_clean", NF_INET_FORWARD };
-const struct hook_def hook_input = {
-	"input", "input_inspect", "input_mark", NULL, NULL, NULL, "input_clean",
-	NF_INET_LOCAL_IN };
-
 /* Every chain minewall may own, in an order that deletes a
  * chain's callers (base chains with goto) before the chain itself. */
 static const char *const owned_chains[] = {
@@ -89,13 +78,6 @@ static const char *const owned_chains[] = {
 	"output_fast", "forward_fast", "output_clean", "forward_clean", "input_clean",
 	"pure_tcp", COUNT_CHAIN4, COUNT_CHAIN6,
 };
-
-uint32_t ruleset_mark(uint32_t mask, uint32_t value)
-{
-	if (mask == 0)
-		return 0;
-	return (value << __builtin_ctz(mask)) & mask;
-}
 
 const char *ruleset_mech_name(enum queue_mech mech)
 {

@@ -14,11 +14,19 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "ruleset_int.h"
+#include "ruleset_expr.h"
 
 /* ICMP codes for "administratively prohibited". */
 #define ICMP4_ADMIN_PROHIBITED	13	/* ICMP_PKT_FILTERED */
 #define ICMP6_ADMIN_PROHIBITED	1	/* ICMPV6_ADM_PROHIBITED */
+
+/* Value into the mark bits under mask (the lowest set bit of mask is bit 0). */
+uint32_t ruleset_mark(uint32_t mask, uint32_t value)
+{
+	if (mask == 0)
+		return 0;
+	return (value << __builtin_ctz(mask)) & mask;
+}
 
 const char *family_name(uint16_t family)
 {
