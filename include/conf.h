@@ -145,4 +145,15 @@ int conf_load_string(const char *text, const char *path, struct mw_conf **out, F
 void conf_free(struct mw_conf *c);
 const char *conf_action_name(enum conf_action a);
 
+/* Corroboration of a feed entry: with k = 0 the configured action stands;
+ * otherwise an entry listed by at least k providers is blocked and one listed
+ * by fewer only throttled (an "alert" feed never blocks). */
+static inline enum conf_feed_action conf_feed_corroborate(enum conf_feed_action configured,
+							  unsigned int listed_by, unsigned int k)
+{
+	if (k == 0 || configured != FEED_ACT_BLOCK)
+		return configured;
+	return listed_by >= k ? FEED_ACT_BLOCK : FEED_ACT_THROTTLE;
+}
+
 #endif

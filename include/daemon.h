@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "ruleset.h"
 #include "workers.h"
@@ -49,22 +50,5 @@ struct daemon {
 	/* Feed subscriptions and publishing (daemon_feeds.c). */
 	struct daemon_feeds *feeds;
 };
-
-static inline uint64_t now_monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Wall clock in ms since the epoch: what persisted expiries are written in. */
-static inline uint64_t now_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 #endif

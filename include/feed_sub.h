@@ -62,11 +62,6 @@ void feed_subs_free(struct feed_subs *s);
 enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 				    const struct feed_fetch_job *job, time_t now);
 
-/* Corroboration: with k = 0 the configured action stands; otherwise an entry
- * listed by at least k providers is blocked and one listed by fewer only
- * throttled (an "alert" feed never blocks). */
-enum conf_feed_action feed_corroborate(enum conf_feed_action configured, unsigned int listed_by,
-				       unsigned int k);
 /* How many subscriptions currently list e (same type and value). */
 unsigned int feed_subs_listed_by(const struct feed_subs *s, const struct feed_entry *e);
 /* The action for entry e of feed name, corroboration included. */

@@ -16,9 +16,6 @@
 #define METRICS_MAX_REQUEST 8192	/* request line + headers */
 #define METRICS_IDLE_MS 5000
 
-/* "192.0.2.1:9477" or "[2001:db8::1]:9477" into a socket address. 0 or -1. */
-int metrics_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
-
 /* Judge the bytes received so far: 0 while the head is incomplete, else the
  * HTTP status to answer: 200 (GET /metrics), 404, 405 or 400. */
 int metrics_http_check(const uint8_t *buf, size_t len);

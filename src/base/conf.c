@@ -11,10 +11,10 @@
 
 #include <libconfig.h>
 
+#include "addr_port.h"
 #include "conf.h"
 #include "ep_table.h"
 #include "log.h"
-#include "metrics.h"
 #include "minisign.h"
 
 #ifndef SYSCONFDIR
@@ -571,7 +571,7 @@ static const char *check_listen(const char *s)
 
 	if (!s[0])
 		return NULL;
-	if (metrics_listen_parse(s, &ss, &len) < 0)
+	if (addr_port_parse(s, &ss, &len) < 0)
 		return "must be \"IPv4:port\" or \"[IPv6]:port\" with a port in 1..65535";
 	return NULL;
 }

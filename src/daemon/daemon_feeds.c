@@ -306,7 +306,7 @@ static struct ep_entry *wanted_of(struct daemon_feeds *df, unsigned int i, const
 					listed++;
 			}
 		}
-		if (feed_corroborate(x->action, listed, df->corroborate) != FEED_ACT_BLOCK) {
+		if (conf_feed_corroborate(x->action, listed, df->corroborate) != FEED_ACT_BLOCK) {
 			(*alerted)++;
 			continue;
 		}

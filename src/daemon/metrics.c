@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "addr_port.h"
 #include "detect.h"
 #include "http_req.h"
 #include "listener.h"
@@ -33,64 +34,6 @@ struct metrics {
 	mwstats_fn fn;
 	void *arg;
 };
-
-int metrics_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *port;
-	unsigned long p = 0;
-	size_t hl, i;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -1;
-		hl = (size_t)(close - s - 1);
-		if (hl >= sizeof(host))
-			return -1;
-		memcpy(host, s + 1, hl);
-		port = close + 2;
-	} else {
-		colon = strchr(s, ':');
-		if (!colon || strchr(colon + 1, ':'))
-			return -1;
-		hl = (size_t)(colon - s);
-		if (hl >= sizeof(host))
-			return -1;
-		memcpy(host, s, hl);
-		port = colon + 1;
-	}
-	host[hl] = '\0';
-	if (!port[0] || strlen(port) > 5)
-		return -1;
-	for (i = 0; port[i]; i++) {
-		if (port[i] < '0' || port[i] > '9')
-			return -1;
-		p = p * 10 + (unsigned long)(port[i] - '0');
-	}
-	if (p < 1 || p > 65535)
-		return -1;
-	if (s[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -1;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)p);
-		*len = sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -1;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)p);
-		*len = sizeof(*sin);
-	}
-	return 0;
-}
 
 int metrics_http_check(const uint8_t *buf, size_t len)
 {
@@ -370,7 +313,7 @@ struct metrics *metrics_open(struct evloop *loop, const char *listen_on, mwstats
 	socklen_t len;
 	int fd, one = 1;
 
-	if (metrics_listen_parse(listen_on, &ss, &len) < 0) {
+	if (addr_port_parse(listen_on, &ss, &len) < 0) {
 		log_warnx("metrics.listen \"%s\": not addr:port", listen_on);
 		return NULL;
 	}

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "domain_set.h"
-#include "feed_sub.h"
 #include "pool_domains.h"
 
 int pool_domain_cmp(const void *a, const void *b)
@@ -78,7 +77,7 @@ struct pool_domains *pool_domains_build(const struct domain_set *lists,
 			if (!live(d, now_ms))
 				continue;
 			/* throttle is alert-only for domains as for addresses. */
-			if (feed_corroborate(f->action, listed_by(feeds, n, i, d, now_ms), k) ==
+			if (conf_feed_corroborate(f->action, listed_by(feeds, n, i, d, now_ms), k) ==
 			    FEED_ACT_BLOCK)
 				tag |= POOL_DOM_BLOCK;
 			/* feed_accept checked the value with the same rules; one

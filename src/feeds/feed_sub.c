@@ -69,14 +69,6 @@ static struct feed_sub *sub_find(const struct feed_subs *s, const char *name)
 	return NULL;
 }
 
-enum conf_feed_action feed_corroborate(enum conf_feed_action configured, unsigned int listed_by,
-				       unsigned int k)
-{
-	if (k == 0 || configured != FEED_ACT_BLOCK)
-		return configured;
-	return listed_by >= k ? FEED_ACT_BLOCK : FEED_ACT_THROTTLE;
-}
-
 static int entry_cmp(const void *a, const void *b)
 {
 	return feed_entry_cmp(a, b);
@@ -102,7 +94,7 @@ enum conf_feed_action feed_subs_decide(const struct feed_subs *s, const char *na
 
 	if (!sub)
 		return FEED_ACT_ALERT;
-	return feed_corroborate(sub->action, feed_subs_listed_by(s, e), s->corroborate);
+	return conf_feed_corroborate(sub->action, feed_subs_listed_by(s, e), s->corroborate);
 }
 
 /* ---- merging a delta onto the current set ---- */

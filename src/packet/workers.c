@@ -19,7 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/time.h>
 
-#include "daemon.h"
+#include "clock.h"
 #include "log.h"
 #include "workers.h"
 

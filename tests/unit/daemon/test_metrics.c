@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "detect.h"
+#include "addr_port.h"
 #include "metrics.h"
 #include "unit.h"
 
@@ -58,30 +59,30 @@ static void test_listen(void)
 	char buf[64];
 	socklen_t len;
 
-	CHECK(metrics_listen_parse("127.0.0.1:9477", &ss, &len) == 0);
+	CHECK(addr_port_parse("127.0.0.1:9477", &ss, &len) == 0);
 	CHECK(ss.ss_family == AF_INET && len == sizeof(*sin) && ntohs(sin->sin_port) == 9477);
 	CHECK(sin->sin_addr.s_addr == htonl(0x7f000001));
-	CHECK(metrics_listen_parse("0.0.0.0:1", &ss, &len) == 0);
-	CHECK(metrics_listen_parse("[::1]:65535", &ss, &len) == 0);
+	CHECK(addr_port_parse("0.0.0.0:1", &ss, &len) == 0);
+	CHECK(addr_port_parse("[::1]:65535", &ss, &len) == 0);
 	CHECK(ss.ss_family == AF_INET6 && len == sizeof(*sin6) && ntohs(sin6->sin6_port) == 65535);
 	inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof(buf));
 	CHECK_STR(buf, "::1");
-	CHECK(metrics_listen_parse("[2001:db8::1]:9477", &ss, &len) == 0);
-	CHECK(metrics_listen_parse("", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1:", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1:0", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1:65536", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1:123456", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1:94x7", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("127.0.0.1:-1", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("localhost:9477", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("::1:9477", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("[::1]9477", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("[::1", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("[127.0.0.1]:80", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("[0000:0000:0000:0000:0000:0000:0000:0000:0000]:80", &ss, &len) == -1);
-	CHECK(metrics_listen_parse("256.0.0.1:80", &ss, &len) == -1);
+	CHECK(addr_port_parse("[2001:db8::1]:9477", &ss, &len) == 0);
+	CHECK(addr_port_parse("", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1:", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1:0", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1:65536", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1:123456", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1:94x7", &ss, &len) == -1);
+	CHECK(addr_port_parse("127.0.0.1:-1", &ss, &len) == -1);
+	CHECK(addr_port_parse("localhost:9477", &ss, &len) == -1);
+	CHECK(addr_port_parse("::1:9477", &ss, &len) == -1);
+	CHECK(addr_port_parse("[::1]9477", &ss, &len) == -1);
+	CHECK(addr_port_parse("[::1", &ss, &len) == -1);
+	CHECK(addr_port_parse("[127.0.0.1]:80", &ss, &len) == -1);
+	CHECK(addr_port_parse("[0000:0000:0000:0000:0000:0000:0000:0000:0000]:80", &ss, &len) == -1);
+	CHECK(addr_port_parse("256.0.0.1:80", &ss, &len) == -1);
 }
 
 static void test_render(void)

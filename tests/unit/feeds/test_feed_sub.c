@@ -80,12 +80,12 @@ static void test_pure(void)
 {
 	unsigned int i, d;
 
-	CHECK(feed_corroborate(FEED_ACT_BLOCK, 1, 0) == FEED_ACT_BLOCK);
-	CHECK(feed_corroborate(FEED_ACT_BLOCK, 1, 2) == FEED_ACT_THROTTLE);
-	CHECK(feed_corroborate(FEED_ACT_BLOCK, 2, 2) == FEED_ACT_BLOCK);
-	CHECK(feed_corroborate(FEED_ACT_BLOCK, 3, 2) == FEED_ACT_BLOCK);
-	CHECK(feed_corroborate(FEED_ACT_ALERT, 5, 2) == FEED_ACT_ALERT);
-	CHECK(feed_corroborate(FEED_ACT_THROTTLE, 5, 2) == FEED_ACT_THROTTLE);
+	CHECK(conf_feed_corroborate(FEED_ACT_BLOCK, 1, 0) == FEED_ACT_BLOCK);
+	CHECK(conf_feed_corroborate(FEED_ACT_BLOCK, 1, 2) == FEED_ACT_THROTTLE);
+	CHECK(conf_feed_corroborate(FEED_ACT_BLOCK, 2, 2) == FEED_ACT_BLOCK);
+	CHECK(conf_feed_corroborate(FEED_ACT_BLOCK, 3, 2) == FEED_ACT_BLOCK);
+	CHECK(conf_feed_corroborate(FEED_ACT_ALERT, 5, 2) == FEED_ACT_ALERT);
+	CHECK(conf_feed_corroborate(FEED_ACT_THROTTLE, 5, 2) == FEED_ACT_THROTTLE);
 	CHECK(feed_backoff(1, 10, 1000, 0) == 5);
 	CHECK(feed_backoff(1, 10, 1000, 5) == 10);
 	CHECK(feed_backoff(2, 10, 1000, 0) == 10);
