@@ -101,6 +101,7 @@ static int cmd_stats(void *arg, const struct ctl_req *req, struct ctl_resp *r)
 		{ "engine.detections", st.engine.detections },
 		{ "engine.learned", st.engine.learned },
 		{ "engine.findings_lost", st.mailbox_lost },
+		{ "engine.verdict_loops", st.engine.verdict_loops },
 		{ "flows.active", st.flows.active },
 		{ "flows.capacity", st.flow_capacity },
 		{ "flows.buffers_in_use", st.flows.buffers_in_use },

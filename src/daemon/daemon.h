@@ -45,6 +45,8 @@ struct daemon {
 	time_t start_time;
 	uint64_t start_ms;
 	uint64_t reloads_ok, reloads_failed;
+	/* Verdict loops already warned about, and when (warn_verdict_loops). */
+	uint64_t loops_seen, loops_warned_ms;
 	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce.c). */
 	struct daemon_enforce *enf;
 	/* Feed subscriptions and publishing (daemon_feeds.c). */

@@ -131,6 +131,9 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	family(f, "minewall_findings_lost_total", "counter",
 	       "Findings the queue workers could not hand to the main thread (mailbox full).");
 	fprintf(f, "minewall_findings_lost_total %" PRIu64 "\n", st->mailbox_lost);
+	family(f, "minewall_verdict_loops_total", "counter",
+	       "Packets that came back to the queue carrying minewall's drop or reject verdict (dropped).");
+	fprintf(f, "minewall_verdict_loops_total %" PRIu64 "\n", st->engine.verdict_loops);
 	family(f, "minewall_malformed_packets_total", "counter", "Packets whose headers failed to parse.");
 	fprintf(f, "minewall_malformed_packets_total %" PRIu64 "\n", st->engine.malformed);
 	family(f, "minewall_ct_sweeps_total", "counter",

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -396,6 +397,26 @@ static void on_signal(struct evloop *loop, int fd, void *arg)
 	}
 }
 
+/* A verdict loop (a packet back in the queue with our own verdict mark) is
+ * dropped by the worker and counted; say so here, at most every 10 s. */
+static void warn_verdict_loops(struct daemon *d)
+{
+	struct workers_stats ws;
+	uint64_t now = now_monotonic_ms();
+
+	if (!d->workers || now - d->loops_warned_ms < 10000)
+		return;
+	workers_get_stats(d->workers, &d->workers_retired, &ws);
+	if (ws.engine.verdict_loops <= d->loops_seen)
+		return;
+	log_warnx("verdict loop: %" PRIu64 " packets came back to the queue carrying "
+		  "minewall's drop or reject mark (dropped, %" PRIu64 " in all); the ruleset "
+		  "did not act on them: check other rules that rewrite the packet mark",
+		  ws.engine.verdict_loops - d->loops_seen, ws.engine.verdict_loops);
+	d->loops_seen = ws.engine.verdict_loops;
+	d->loops_warned_ms = now;
+}
+
 static void on_tick(struct evloop *loop, int fd, void *arg)
 {
 	struct daemon *d = arg;
@@ -403,6 +424,7 @@ static void on_tick(struct evloop *loop, int fd, void *arg)
 
 	if (read(fd, &expirations, sizeof(expirations)) < 0)
 		return;
+	warn_verdict_loops(d);
 	daemon_enforce_tick(d);
 	daemon_feeds_tick(d);
 }

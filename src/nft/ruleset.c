@@ -20,7 +20,9 @@
  *              host, accept); ct mark BLOCK drop (output lets the
  *              reply-direction resets of forwarded rejects out), packet mark
  *              REJECT or BLOCK (set by the daemon with NF_REPEAT) -> ct mark
- *              BLOCK and reject/drop, else tcp/udp -> queue. input_inspect
+ *              BLOCK where there is a conntrack entry, then reject/drop with
+ *              or without one; a packet still carrying that mark is never
+ *              queued; else tcp/udp -> queue. input_inspect
  *              has no sets: any clean value accepts.
  *   H_mark     base chain, priority 20: packet mark CLEAN (the daemon's
  *              NF_ACCEPT verdict) -> goto H_clean, which writes CUR (PREV for
@@ -313,21 +315,31 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	rule_end(bd);
 
 	/* The daemon answers NF_REPEAT with the packet mark set; the packet
-	 * comes back here and the flow is blocked for good. */
+	 * comes back here and the flow is blocked for good. The ct mark is
+	 * written by rules of its own with no verdict: writing it reads the ct
+	 * mark first, which ends the rule for a packet without a conntrack
+	 * entry (ct state invalid or untracked, e.g. a pool's FIN after
+	 * conntrack forgot the flow). The verdict rules after them act on the
+	 * packet mark alone, so every marked packet leaves here. */
 	rule_begin(bd, h->inspect);
 	m_mark(bd, false, MW_MARK_REJECT);
-	m_l4proto(bd, IPPROTO_TCP);
 	s_ct_mark(bd, MW_MARK_BLOCK);
-	s_reject(bd, true);
-	rule_end(bd);
-	rule_begin(bd, h->inspect);
-	m_mark(bd, false, MW_MARK_REJECT);
-	s_ct_mark(bd, MW_MARK_BLOCK);
-	s_reject(bd, false);
 	rule_end(bd);
 	rule_begin(bd, h->inspect);
 	m_mark(bd, false, MW_MARK_BLOCK);
 	s_ct_mark(bd, MW_MARK_BLOCK);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_REJECT);
+	m_l4proto(bd, IPPROTO_TCP);
+	s_reject(bd, true);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_REJECT);
+	s_reject(bd, false);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_BLOCK);
 	x_verdict(bd, NF_DROP, NULL);
 	rule_end(bd);
 
@@ -350,6 +362,17 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	rule_end(bd);
 
 	rules_queue_cap(bd, h->inspect);
+
+	/* Never queue a packet that already carries the daemon's verdict,
+	 * whatever the rules above do: it would come back for ever. */
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_REJECT);
+	x_verdict(bd, NF_DROP, NULL);
+	rule_end(bd);
+	rule_begin(bd, h->inspect);
+	m_mark(bd, false, MW_MARK_BLOCK);
+	x_verdict(bd, NF_DROP, NULL);
+	rule_end(bd);
 
 	/* One rule per protocol rather than an anonymous set: nothing to keep
 	 * bound, and flushing the chain leaves no orphan. */

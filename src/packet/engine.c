@@ -427,6 +427,16 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 	e->st.packets++;
 	verdict_pass(v);
 
+	/* 0. A packet that comes back carrying our own drop or reject verdict
+	 *    is in a loop: the ruleset failed to act on it. Drop it here rather
+	 *    than answer it again; the count shows in the metrics and the main
+	 *    thread warns about it. */
+	if (verdict_returned(&e->pol, mark)) {
+		e->st.verdict_loops++;
+		verdict_drop(v);
+		return;
+	}
+
 	/* 1. Headers, with bounds. A packet we cannot read follows the fail mode. */
 	if (pkt_parse(data, len, &p) < 0) {
 		e->st.malformed++;

@@ -43,6 +43,20 @@ void verdict_action(const struct verdict_policy *pol, enum conf_action act, uint
 	}
 }
 
+bool verdict_returned(const struct verdict_policy *pol, uint32_t pkt_mark)
+{
+	uint32_t m = pkt_mark & pol->mark_mask;
+
+	return pol->mark_mask != 0 && (m == ruleset_mark(pol->mark_mask, MW_MARK_BLOCK) ||
+				       m == ruleset_mark(pol->mark_mask, MW_MARK_REJECT));
+}
+
+void verdict_drop(struct queue_verdict *v)
+{
+	v->action = QV_DROP;
+	v->set_mark = false;
+}
+
 void verdict_hold(struct queue_verdict *v)
 {
 	v->action = QV_DROP;

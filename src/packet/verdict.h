@@ -28,6 +28,11 @@ void verdict_action(const struct verdict_policy *pol, enum conf_action act, uint
 /* A segment that must not reach the peer before the bytes ahead of it were
  * judged (out of order during inspection): drop it, TCP resends it. */
 void verdict_hold(struct queue_verdict *v);
+/* Whether the packet already carries our drop or reject verdict: it came back
+ * to the queue after NF_REPEAT instead of leaving the ruleset (a loop). */
+bool verdict_returned(const struct verdict_policy *pol, uint32_t pkt_mark);
+/* Drop this packet, mark nothing (a looping packet). */
+void verdict_drop(struct queue_verdict *v);
 /* Something went wrong judging this packet (malformed, no memory): follow the fail mode. */
 void verdict_error(const struct verdict_policy *pol, struct queue_verdict *v);
 

@@ -480,6 +480,7 @@ static void stats_add(struct workers_stats *st, struct worker *w, bool gauges)
 		st->engine.detections_by[k] += w->est.detections_by[k];
 	st->engine.learned += w->est.learned;
 	st->engine.relays += w->est.relays;
+	st->engine.verdict_loops += w->est.verdict_loops;
 	if (gauges) {
 		st->flows.active += w->fst.active;
 		st->flows.buffers_in_use += w->fst.buffers_in_use;
