@@ -106,6 +106,12 @@ static bool relay_report(struct relay_track *rt, struct relay_entry *e, uint64_t
 		return false;
 	if (relay_fresh(rt, e->reported_ms, now_ms))
 		return false;
+	/* One conversation seen from both ends (a flow picked up again in the
+	 * other direction, a loopback capture) is not two legs: a relay joins
+	 * two distinct peers. */
+	if (e->served_peer.family == e->opened_peer.family &&
+	    memcmp(e->served_peer.addr, e->opened_peer.addr, 16) == 0)
+		return false;
 	e->reported_ms = now_ms;
 	out->relay.family = e->family;
 	memcpy(out->relay.addr, e->addr, 16);

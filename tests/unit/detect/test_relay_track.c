@@ -65,5 +65,19 @@ int main(void)
 		CHECK(!relay_track_note(rt, &m, &pool, 400000 + i, &f));
 	}
 	relay_track_free(rt);
+
+	/* One flow seen from both ends (picked up again in the other direction
+	 * after the first was forgotten, or a loopback capture) is not a relay:
+	 * the inbound peer would be the outbound peer. */
+	rt = relay_track_new(1024, 60000);
+	CHECK(rt != NULL);
+	CHECK(!relay_track_note(rt, &miner, &pool, 1000, &f));
+	CHECK(!relay_track_note(rt, &pool, &miner, 1500, &f));
+	CHECK(!relay_track_note(rt, &miner, &pool, 2000, &f));
+	/* A second, distinct peer on the other leg still makes one. */
+	CHECK(relay_track_note(rt, &other, &miner, 2500, &f));
+	CHECK(same(&f.relay, &miner));
+	CHECK(same(&f.inbound, &other));
+	relay_track_free(rt);
 	return UNIT_DONE();
 }
