@@ -36,6 +36,9 @@ int event_format_json(char *buf, size_t size, const struct mw_event *ev);
 int event_format_text(char *buf, size_t size, const struct mw_event *ev);
 /* EVE timestamp: 2026-11-30T00:16:31.123456+0000 (UTC). */
 void event_timestamp(char *buf, size_t size, const struct timeval *tv);
+/* A microseconds field outside 0..999999 carried into the seconds, and the
+ * seconds kept within the years 0001-9999, so every timestamp is valid. */
+void event_timeval_normalize(struct timeval *tv);
 /* Append s as a JSON string (with quotes) at buf[*pos]; returns -1 if it did not fit. */
 int event_json_string(char *buf, size_t size, size_t *pos, const char *s);
 

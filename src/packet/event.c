@@ -11,15 +11,44 @@
 #include "event.h"
 #include "pkt.h"
 
+/* The ISO 8601 years 0001-9999, in seconds since the epoch. */
+#define TS_MIN_SEC	(-62135596800LL)
+#define TS_MAX_SEC	253402300799LL
+
+void event_timeval_normalize(struct timeval *tv)
+{
+	long long sec = (long long)tv->tv_sec, usec = (long long)tv->tv_usec;
+
+	/* A fraction out of range carries into the seconds (floor division). */
+	sec += usec / 1000000;
+	usec %= 1000000;
+	if (usec < 0) {
+		usec += 1000000;
+		sec--;
+	}
+	if (sec < TS_MIN_SEC) {
+		sec = TS_MIN_SEC;
+		usec = 0;
+	} else if (sec > TS_MAX_SEC) {
+		sec = TS_MAX_SEC;
+		usec = 999999;
+	}
+	tv->tv_sec = (time_t)sec;
+	tv->tv_usec = (suseconds_t)usec;
+}
+
 void event_timestamp(char *buf, size_t size, const struct timeval *tv)
 {
+	struct timeval n = *tv;
 	struct tm tm;
-	time_t t = tv->tv_sec;
+	time_t t;
 	char base[32];
 
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%06ld+0000", base, (long)tv->tv_usec);
+	event_timeval_normalize(&n);
+	t = n.tv_sec;
+	if (!gmtime_r(&t, &tm) || strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(base, sizeof(base), "1970-01-01T00:00:00");
+	snprintf(buf, size, "%s.%06ld+0000", base, (long)n.tv_usec);
 }
 
 static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)

@@ -221,7 +221,14 @@ static int cap_next(struct capture *c, struct pcap_pkthdr **h, const uint8_t **d
 	if (c->pc) {
 		int rc = pcap_next_ex(c->pc, h, data);
 
-		return rc == 1 ? 1 : rc == PCAP_ERROR_BREAK ? 0 : -1;
+		if (rc != 1)
+			return rc == PCAP_ERROR_BREAK ? 0 : -1;
+		/* Records with a fraction out of range are normalised, not
+		 * rejected: the capture's clock stays monotonic where it was. */
+		c->h = **h;
+		event_timeval_normalize(&c->h.ts);
+		*h = &c->h;
+		return 1;
 	}
 	n = cap_fill(c, CAP_REC_HDR);
 	if (n <= 0)
@@ -255,6 +262,7 @@ static int cap_next(struct capture *c, struct pcap_pkthdr **h, const uint8_t **d
 	/* Signed 32-bit fields in the file, as libpcap reads them. */
 	c->h.ts.tv_sec = (time_t)(int32_t)cap_u32(c, r);
 	c->h.ts.tv_usec = (suseconds_t)(c->nsec ? (int32_t)frac / 1000 : (int32_t)frac);
+	event_timeval_normalize(&c->h.ts);
 	/* Bytes past the file's snapshot length are skipped, as libpcap does. */
 	c->h.caplen = caplen > c->snaplen ? c->snaplen : caplen;
 	c->h.len = cap_u32(c, r + 12);

@@ -32,6 +32,26 @@ int main(void)
 		.confirmed = true,
 	};
 
+	/* Fractions out of range carry into the seconds; the years stay 0001-9999. */
+	{
+		struct timeval tv = { 1536681139, 1000000 };
+
+		event_timestamp(buf, sizeof(buf), &tv);
+		CHECK_STR(buf, "2018-09-11T15:52:20.000000+0000");
+		tv.tv_sec = 1536681139;
+		tv.tv_usec = -1;
+		event_timestamp(buf, sizeof(buf), &tv);
+		CHECK_STR(buf, "2018-09-11T15:52:18.999999+0000");
+		tv.tv_sec = 0;
+		tv.tv_usec = 0x7fffffff;
+		event_timestamp(buf, sizeof(buf), &tv);
+		CHECK_STR(buf, "1970-01-01T00:35:47.483647+0000");
+		tv.tv_sec = (time_t)1 << 40;
+		tv.tv_usec = 0;
+		event_timestamp(buf, sizeof(buf), &tv);
+		CHECK_STR(buf, "9999-12-31T23:59:59.999999+0000");
+	}
+
 	/* Quotes and backslashes escaped, control and non-ASCII bytes as \u00XX. */
 	pos = 0;
 	CHECK(jstr(buf, sizeof(buf), &pos, "a\"b\\c\n\x01\x7f\xe9z") == 0);
