@@ -11,11 +11,9 @@
 
 #include <libconfig.h>
 
-#include "addr_port.h"
 #include "conf.h"
-#include "ep_table.h"
+#include "conf_int.h"
 #include "log.h"
-#include "minisign.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -27,45 +25,6 @@
 
 /* A config file is a few kilobytes; refuse anything absurd before libconfig sees it. */
 #define CONF_MAX_FILE (4u << 20)
-
-enum item_type {
-	IT_GROUP,	/* children[] */
-	IT_UINT,	/* integer in min..max, stored in a size-byte unsigned field */
-	IT_BOOL,
-	IT_ENUM,	/* one of names[], index stored (1-byte fields are bool) */
-	IT_FLAGS,	/* list of names[], each sets the bool at flag_off[i] */
-	IT_LIST,	/* list of strings checked by kind, stored in char *[CONF_MAX_LIST] */
-	IT_PATH,	/* one file path, relative to the config file's directory */
-	IT_STRING,	/* one string checked by str_check or by kind; "" stores NULL unless required */
-	IT_GROUPS,	/* list of groups, each walked with children[] into elem_size records */
-};
-
-enum list_kind { LK_IFNAME, LK_PATH, LK_NAME, LK_URL, LK_PUBKEY, LK_ALLOW };
-
-struct ctx;
-
-struct item {
-	const char *name;
-	enum item_type type;
-	long long min, max;		/* value range (IT_UINT) or item count (lists) */
-	long long dflt;			/* IT_UINT, IT_BOOL, IT_ENUM index, IT_FLAGS bits */
-	const char *dflt_str;		/* IT_LIST single default item, IT_PATH */
-	size_t off, size;		/* the field in struct mw_conf */
-	size_t count_off;		/* IT_LIST: its unsigned int count */
-	enum list_kind kind;		/* IT_LIST */
-	const char *const *names;	/* IT_ENUM, IT_FLAGS: NULL-terminated */
-	const size_t *flag_off;		/* IT_FLAGS */
-	const struct item *children;	/* IT_GROUP: ends with a NULL name */
-	/* IT_UINT: extra rule on the value; returns a message or NULL. */
-	const char *(*check)(unsigned long long v);
-	/* IT_STRING: rule on the text; returns a message or NULL. */
-	const char *(*str_check)(const char *s);
-	/* IT_GROUP: relations between members, run when the group had no other error. */
-	void (*relate)(struct ctx *x, const config_setting_t *g);
-	bool hex;			/* print values in hex */
-	bool octal;			/* IT_UINT: the decimal digits written are octal (modes) */
-	size_t elem_size;		/* IT_GROUPS: bytes of one record; count at count_off */
-};
 
 #define FIELD(f) .off = offsetof(struct mw_conf, f), .size = sizeof(((struct mw_conf *)0)->f)
 #define UINT(n, f, lo, hi, d, ...) \
@@ -95,16 +54,6 @@ _Static_assert(ACT_ALERT == 0 && ACT_DROP == 1 && ACT_REJECT == 2, "action_names
 _Static_assert(LOG_LVL_ERR == 0 && LOG_LVL_WARN == 1 && LOG_LVL_INFO == 2 && LOG_LVL_DEBUG == 3,
 	       "level_names order");
 
-static const char *check_mark_mask(unsigned long long v);
-static const char *check_group_name(const char *s);
-static const char *check_listen(const char *s);
-static void relate_queue(struct ctx *x, const config_setting_t *g);
-static void relate_flows(struct ctx *x, const config_setting_t *g);
-static void relate_feeds(struct ctx *x, const config_setting_t *g);
-static void relate_feed(struct ctx *x, const config_setting_t *g);
-static void relate_escalation(struct ctx *x, const config_setting_t *g);
-static void relate_enforce(struct ctx *x, const config_setting_t *g);
-
 static const struct item queue_items[] = {
 	UINT("num", queue_num, 0, 65535, 0),
 	UINT("count", queue_count, 1, CONF_MAX_QUEUES, 1),
@@ -118,7 +67,7 @@ static const struct item protect_items[] = {
 	{ .name = "hooks", .type = IT_FLAGS, .names = hook_names, .flag_off = hook_off,
 	  .min = 1, .max = CONF_MAX_LIST, .dflt = 3 },
 	LIST("interfaces", interfaces, LK_IFNAME, 0, NULL),
-	UINT("mark_mask", mark_mask, 0, 0xffffffffLL, 0x0f000000, .check = check_mark_mask,
+	UINT("mark_mask", mark_mask, 0, 0xffffffffLL, 0x0f000000, .check = conf_check_mark_mask,
 	     .hex = true),
 	{ 0 }
 };
@@ -170,12 +119,12 @@ static const struct item log_items[] = {
 static const struct item control_items[] = {
 	PATH("socket", ctl_socket, .dflt_str = CONF_DEFAULT_CONTROL_SOCKET, .max = 107),
 	UINT("mode", ctl_mode, 0, 0777, 0660, .octal = true),
-	STRING("group", ctl_group, check_group_name, ""),
+	STRING("group", ctl_group, conf_check_group_name, ""),
 	{ 0 }
 };
 
 static const struct item metrics_items[] = {
-	STRING("listen", metrics_listen, check_listen, ""),
+	STRING("listen", metrics_listen, conf_check_listen, ""),
 	{ 0 }
 };
 
@@ -247,7 +196,7 @@ static const struct item enforce_items[] = {
 	UINT("dns_ttl_min", dns_ttl_min, 1, 86400, 600),
 	UINT("dns_ttl_max", dns_ttl_max, 60, 31536000, 86400),
 	GROUP("verdict", enf_verdict_items),
-	GROUP("escalation", escalation_items, .relate = relate_escalation),
+	GROUP("escalation", escalation_items, .relate = conf_relate_escalation),
 	UINT("throttle_rate", throttle_rate, 1024, 1u << 30, 131072),
 	UINT("throttle_burst", throttle_burst, 0, 1u << 30, 0),
 	UINT("throttle_conns", throttle_conns, 1, 100000, 5),
@@ -264,18 +213,18 @@ static const struct item enforce_items[] = {
 };
 
 static const struct item root_items[] = {
-	GROUP("queue", queue_items, .relate = relate_queue),
+	GROUP("queue", queue_items, .relate = conf_relate_queue),
 	GROUP("protect", protect_items),
-	GROUP("flows", flows_items, .relate = relate_flows),
+	GROUP("flows", flows_items, .relate = conf_relate_flows),
 	GROUP("detect", detect_items),
 	GROUP("log", log_items),
 	GROUP("control", control_items),
 	GROUP("metrics", metrics_items),
 	{ .name = "feeds", .type = IT_GROUPS, .children = feed_sub_items, .max = CONF_MAX_FEEDS,
 	  .elem_size = sizeof(struct conf_feed), FIELD(feeds),
-	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = relate_feeds },
-	GROUP("feed", feed_items, .relate = relate_feed),
-	GROUP("enforce", enforce_items, .relate = relate_enforce),
+	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = conf_relate_feeds },
+	GROUP("feed", feed_items, .relate = conf_relate_feed),
+	GROUP("enforce", enforce_items, .relate = conf_relate_enforce),
 	{ 0 }
 };
 
@@ -287,50 +236,19 @@ static const char *const detector_names[CONF_DET_COUNT] = {
 	[CONF_DET_RELAY] = "relay", [CONF_DET_WEBSOCKET] = "websocket",
 };
 
-/* An integer literal libconfig 1.5 cannot hold in an int (see scan_big_literals). */
-struct big_literal {
-	unsigned int line;
-	bool fits;			/* val is exact; else beyond 64 bits */
-	bool used;			/* claimed by a setting already */
-	long long val;
-	int stored;			/* what libconfig 1.5 made of it */
-	char text[24];
-};
-
-struct conf_err {
-	const char *file;
-	unsigned int file_rank, line, seq;
-	char *msg;
-};
-
-struct ctx {
-	struct mw_conf *c;
-	void *base;			/* record fields are relative to: c, or a feeds[] element */
-	const char *path;		/* the main file, named in messages when libconfig has none */
-	const char *basedir;		/* relative paths are resolved against it */
-	struct conf_err *errs;
-	unsigned int n_errs, cap_errs;
-	bool oom;
-	struct big_literal *lits;
-	unsigned int n_lits, cap_lits;
-};
-
 static void *field(struct ctx *x, size_t off)
 {
 	return (char *)(x->base ? x->base : x->c) + off;
 }
 
-static const char *setting_file(const struct ctx *x, const config_setting_t *s)
+const char *conf_setting_file(const struct ctx *x, const config_setting_t *s)
 {
 	const char *f = s ? config_setting_source_file(s) : NULL;
 
 	return f ? f : x->path;
 }
 
-static void err_add(struct ctx *x, const char *file, unsigned int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void err_add(struct ctx *x, const char *file, unsigned int line, const char *fmt, ...)
+void conf_err_add(struct ctx *x, const char *file, unsigned int line, const char *fmt, ...)
 {
 	struct conf_err *e;
 	unsigned int i, rank = 0;
@@ -370,9 +288,6 @@ static void err_add(struct ctx *x, const char *file, unsigned int line, const ch
 	x->n_errs++;
 }
 
-#define SERR(x, s, ...) \
-	err_add(x, setting_file(x, s), (s) ? config_setting_source_line(s) : 0, __VA_ARGS__)
-
 static int err_cmp(const void *a, const void *b)
 {
 	const struct conf_err *p = a, *q = b;
@@ -382,17 +297,6 @@ static int err_cmp(const void *a, const void *b)
 	if (p->line != q->line)
 		return p->line < q->line ? -1 : 1;
 	return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
-static bool is_ident(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '_' || ch == '-' || ch == '*' || ch == '@';
-}
-
-static bool is_digit(int ch)
-{
-	return ch >= '0' && ch <= '9';
 }
 
 static bool is_xdigit(int ch)
@@ -538,44 +442,6 @@ static const struct big_literal *big_literal_at(struct ctx *x, const config_sett
 	return NULL;
 }
 
-static const char *check_mark_mask(unsigned long long v)
-{
-	unsigned long long run;
-
-	if (v == 0)
-		return "must be nonzero";
-	run = v >> __builtin_ctzll(v);
-	if ((run & (run + 1)) != 0 || run < 3)
-		return "must be one contiguous run of at least 2 bits";
-	return NULL;
-}
-
-/* Group names as useradd(8) allows them, so getgrnam can find them. */
-static const char *check_group_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n > 32)
-		return "must be a group name of at most 32 characters";
-	for (i = 0; i < n; i++)
-		if (!(is_ident(s[i]) || s[i] == '.') || s[i] == '*' || s[i] == '@' ||
-		    (i == 0 && s[i] == '-'))
-			return "must be a group name (A-Z a-z 0-9 _ . -)";
-	return NULL;
-}
-
-static const char *check_listen(const char *s)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	if (!s[0])
-		return NULL;
-	if (addr_port_parse(s, &ss, &len) < 0)
-		return "must be \"IPv4:port\" or \"[IPv6]:port\" with a port in 1..65535";
-	return NULL;
-}
-
 /* "mode = 0660;" reaches us as the decimal 660: read its digits as octal, like chmod. */
 static long long octal_digits(long long v)
 {
@@ -609,177 +475,6 @@ static void store_uint(void *p, size_t size, unsigned long long v)
 	}
 }
 
-static const config_setting_t *member(const config_setting_t *g, const char *name)
-{
-	return g ? config_setting_get_member(g, name) : NULL;
-}
-
-/* Neither member is absent when this runs for a present group: cite whichever was written. */
-static void relate_queue(struct ctx *x, const config_setting_t *g)
-{
-	const config_setting_t *s = member(g, "count");
-	unsigned long long last = (unsigned long long)x->c->queue_num + x->c->queue_count - 1;
-
-	if (last <= 65535)
-		return;
-	if (!s)
-		s = member(g, "num");
-	SERR(x, s, "'queue.num' + 'queue.count' - 1 must be at most 65535 (got %llu)", last);
-}
-
-static void relate_flows(struct ctx *x, const config_setting_t *g)
-{
-	const config_setting_t *s = member(g, "buffers");
-
-	if (x->c->max_buffers <= x->c->max_flows)
-		return;
-	if (!s)
-		s = member(g, "max");
-	SERR(x, s, "'flows.buffers' (%u) must be at most 'flows.max' (%u)",
-	     x->c->max_buffers, x->c->max_flows);
-}
-
-/* Feed names become file names in state_dir: two feeds may not share one. */
-static void relate_feeds(struct ctx *x, const config_setting_t *g)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < x->c->n_feeds; i++)
-		for (j = 0; j < i; j++)
-			if (x->c->feeds[i].name && x->c->feeds[j].name &&
-			    strcmp(x->c->feeds[i].name, x->c->feeds[j].name) == 0)
-				SERR(x, config_setting_get_elem(g, i),
-				     "'feeds': name \"%s\" is used twice", x->c->feeds[i].name);
-}
-
-static void relate_feed(struct ctx *x, const config_setting_t *g)
-{
-	const config_setting_t *s = member(g, "ttl_max");
-
-	if (x->c->feed_ttl_min > x->c->feed_ttl_max)
-		SERR(x, s ? s : member(g, "ttl_min"),
-		     "'feed.ttl_min' (%u) must be at most 'feed.ttl_max' (%u)",
-		     x->c->feed_ttl_min, x->c->feed_ttl_max);
-	if (!x->c->publish_secret_key != !x->c->publish_dir)
-		SERR(x, member(g, "publish"),
-		     "'feed.publish' needs both 'dir' and 'secret_key' (or neither)");
-}
-
-static void relate_escalation(struct ctx *x, const config_setting_t *g)
-{
-	if (x->c->esc_throttle_after && x->c->esc_quarantine_after &&
-	    x->c->esc_quarantine_after <= x->c->esc_throttle_after)
-		SERR(x, member(g, "quarantine_after") ? member(g, "quarantine_after") : g,
-		     "'enforce.escalation.quarantine_after' (%u) must be greater than "
-		     "'throttle_after' (%u)", x->c->esc_quarantine_after, x->c->esc_throttle_after);
-}
-
-static void relate_enforce(struct ctx *x, const config_setting_t *g)
-{
-	if (x->c->dns_ttl_min > x->c->dns_ttl_max)
-		SERR(x, member(g, "dns_ttl_max") ? member(g, "dns_ttl_max") : g,
-		     "'enforce.dns_ttl_min' (%u) must be at most 'enforce.dns_ttl_max' (%u)",
-		     x->c->dns_ttl_min, x->c->dns_ttl_max);
-}
-
-/* An allowlist item: an address or prefix (no port), or a domain name. */
-static bool allow_ok(const char *s)
-{
-	struct ep_entry e;
-	char err[64];
-	size_t i, label = 0, n = strlen(s);
-	bool dot = false;
-
-	if (ep_parse(s, &e, err, sizeof(err)) == 0)
-		return e.port == 0;
-	if (n < 3 || n > 253 || s[0] == '.' || s[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			dot = true;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-'))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return dot;
-}
-
-static bool name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 1 || n > 63)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      is_digit(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return false;
-	return s[0] != '.';
-}
-
-static bool url_ok(const char *s)
-{
-	size_t i;
-
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0 &&
-	    strncmp(s, "file:///", 8) != 0)
-		return false;
-	for (i = 0; s[i]; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
-			return false;
-	return i < 2048;
-}
-
-/* One string setting checked by kind; NULL (with an error added) when it fails. */
-static char *string_checked(struct ctx *x, const config_setting_t *s, enum list_kind kind,
-			    const char *fq, const char *v)
-{
-	char err[128];
-	struct minisign_pubkey pk;
-	char *r = NULL;
-
-	switch (kind) {
-	case LK_NAME:
-		if (!name_ok(v))
-			SERR(x, s, "'%s': \"%.64s\" is not a name "
-			     "(1..63 characters of A-Z a-z 0-9 . _ -, not starting with .)", fq, v);
-		else if (!(r = strdup(v)))
-			x->oom = true;
-		break;
-	case LK_URL:
-		if (!url_ok(v))
-			SERR(x, s, "'%s': \"%.64s\" is not an https://, http:// or file:/// URL",
-			     fq, v);
-		else if (!(r = strdup(v)))
-			x->oom = true;
-		break;
-	case LK_ALLOW:
-		if (!allow_ok(v))
-			SERR(x, s, "'%s': \"%.64s\" is not an address, prefix (no port) or domain name",
-			     fq, v);
-		else if (!(r = strdup(v)))
-			x->oom = true;
-		break;
-	case LK_PUBKEY:
-		if (minisign_pubkey_parse(v, strlen(v), &pk, err, sizeof(err)) < 0)
-			SERR(x, s, "'%s': not a minisign public key: %s", fq, err);
-		else if (!(r = strdup(v)))
-			x->oom = true;
-		break;
-	default:
-		break;
-	}
-	return r;
-}
-
 static int name_index(const char *const *names, const char *s)
 {
 	int i;
@@ -802,19 +497,6 @@ static void err_not_one_of(struct ctx *x, const config_setting_t *s, const char 
 		len += snprintf(buf + len, sizeof(buf) - len, "%s\"%s\"",
 				i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
 	SERR(x, s, "%s must be one of %s (got \"%.64s\")", what, buf, got);
-}
-
-/* What the kernel accepts (IFNAMSIZ - 1) narrowed to what admins actually name interfaces. */
-static bool ifname_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 1 || n > 15)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(is_ident(s[i]) || s[i] == '.' || s[i] == ':') || s[i] == '*' || s[i] == '@')
-			return false;
-	return true;
 }
 
 /* Relative paths are taken from the config file's directory, so a config and its blocklists can
@@ -883,13 +565,13 @@ static unsigned int walk_list(struct ctx *x, const config_setting_t *s, const st
 			} else
 				*bits |= 1u << idx;
 		} else if (it->kind == LK_IFNAME) {
-			if (!ifname_ok(v))
+			if (!conf_ifname_ok(v))
 				SERR(x, e, "'%s': \"%.64s\" is not an interface name "
 				     "(1..15 characters of A-Z a-z 0-9 _ . : -)", fq, v);
 			else if (!(out[i] = strdup(v)))
 				x->oom = true;
 		} else if (it->kind != LK_PATH) {
-			out[i] = string_checked(x, e, it->kind, fq, v);
+			out[i] = conf_string_checked(x, e, it->kind, fq, v);
 		} else {
 			if (!v[0])
 				SERR(x, e, "'%s' item %u must not be empty", fq, i + 1);
@@ -1074,7 +756,7 @@ static void walk_item(struct ctx *x, const config_setting_t *s, const struct ite
 		else if (it->str_check && v[0] && !(*(char **)field(x, it->off) = strdup(v)))
 			x->oom = true;
 		else if (!it->str_check && (v[0] || it->min))
-			*(char **)field(x, it->off) = string_checked(x, s, it->kind, fq, v);
+			*(char **)field(x, it->off) = conf_string_checked(x, s, it->kind, fq, v);
 		break;
 	}
 	case IT_GROUPS:
@@ -1258,7 +940,7 @@ static void parse_error(struct ctx *x, config_t *cf)
 {
 	const char *f = config_error_file(cf);
 
-	err_add(x, f ? f : x->path, (unsigned int)config_error_line(cf), "%s",
+	conf_err_add(x, f ? f : x->path, (unsigned int)config_error_line(cf), "%s",
 		config_error_text(cf) ? config_error_text(cf) : "parse error");
 }
 
