@@ -98,6 +98,9 @@ static inline bool is_digit(int ch)
 	return ch >= '0' && ch <= '9';
 }
 
+/* conf_schema.c: the root group, its children the top-level settings. */
+extern const struct item conf_schema;
+
 /* conf_check.c: rules on one value (a message, or NULL when it passes), */
 const char *conf_check_mark_mask(unsigned long long v);
 const char *conf_check_group_name(const char *s);
