@@ -49,7 +49,7 @@ struct item {
 	size_t elem_size;		/* IT_GROUPS: bytes of one record; count at count_off */
 };
 
-/* An integer literal libconfig 1.5 cannot hold in an int (see scan_big_literals). */
+/* An integer literal libconfig 1.5 cannot hold in an int (see scan_big_literals in conf_load.c). */
 struct big_literal {
 	unsigned int line;
 	bool fits;			/* val is exact; else beyond 64 bits */
@@ -77,11 +77,13 @@ struct ctx {
 	unsigned int n_lits, cap_lits;
 };
 
-/* Add one error at file:line; on allocation failure set x->oom instead. */
+/* conf_load.c: add one error at file:line (on allocation failure set x->oom instead), */
 void conf_err_add(struct ctx *x, const char *file, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* The file a setting came from (an @include or the main file). */
+/* name the file a setting came from (an @include or the main file), */
 const char *conf_setting_file(const struct ctx *x, const config_setting_t *s);
+/* and find the literal behind an int setting if libconfig truncated it (else NULL). */
+const struct big_literal *conf_big_literal_at(struct ctx *x, const config_setting_t *s);
 
 #define SERR(x, s, ...) \
 	conf_err_add(x, conf_setting_file(x, s), (s) ? config_setting_source_line(s) : 0, \
@@ -100,6 +102,10 @@ static inline bool is_digit(int ch)
 
 /* conf_schema.c: the root group, its children the top-level settings. */
 extern const struct item conf_schema;
+
+/* conf_walk.c: check the settings under root against conf_schema and store them in x->c,
+ * defaults for what is absent; every error is added to x. */
+void conf_walk(struct ctx *x, const config_setting_t *root);
 
 /* conf_check.c: rules on one value (a message, or NULL when it passes), */
 const char *conf_check_mark_mask(unsigned long long v);
