@@ -14,7 +14,7 @@
 
 #include "ctl_cmds.h"
 #include "ctl_server.h"
-#include "daemon_enforce.h"
+#include "daemon_enforce_int.h"
 #include "domain_set.h"
 #include "workers.h"
 #include "ep_table.h"
@@ -26,35 +26,6 @@
 #include "pool_lists.h"
 #include "refused_count.h"
 #include "state_file.h"
-
-/* Dynamic blocks the daemon made itself, by source; lists and feeds are
- * rebuilt from their files and are not part of the state. */
-enum { DYN_DETECT = 0, DYN_DNS, DYN_N };
-
-/* The refused sets are read this often; each read is two netlink dumps. */
-#define REFUSED_POLL_MS		2000u
-/* Detections one read may feed to escalation in all: bounded work per tick. */
-#define REFUSED_BUDGET		4096u
-
-struct daemon_enforce {
-	struct enforcer *enf;
-	struct escalate *esc;
-	struct ep_table *allow_static;	/* from the config (addresses and resolved names) */
-	struct ep_table *allow_dyn;	/* added with minewallctl; persisted */
-	struct ep_table *allow_all;	/* both: what the engine consults */
-	struct domain_set *allow_names;
-	struct ep_table *qallow;	/* quarantine allowlist, as installed */
-	struct ep_table *dyn[DYN_N];	/* expires_ms: wall clock */
-	uint8_t ports[8192];		/* pool ports as installed */
-	bool dirty;
-	uint64_t last_save_ms;
-	struct log_ratelimit rl;
-	struct refused_count *refused;	/* the refused sets as last read */
-	struct mnl_socket *refused_nl;	/* opened at init; again on use if that failed */
-	uint32_t refused_seq;
-	uint64_t refused_last_ms;
-	uint64_t refused_total;		/* refused connections counted */
-};
 
 static const enum enforce_source dyn_source[DYN_N] = { ENF_DETECT, ENF_DNS };
 
@@ -98,31 +69,10 @@ struct enforcer *daemon_enforcer(struct daemon *d)
 
 /* ---- events ------------------------------------------------------------ */
 
-static void enforce_event(struct daemon *d, const char *json, const char *text)
+void daemon_enforce_emit(struct daemon *d, const char *json, const char *text)
 {
 	eventlog_write_line(d->events, json, text);
 	ctl_cmds_event_line(d->cmds, text, json);
-}
-
-static void tier_event(struct daemon *d, const struct escalate_change *c)
-{
-	char ts[48], addr[INET6_ADDRSTRLEN], json[512], text[512];
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	event_timestamp(ts, sizeof(ts), &tv);
-	pkt_addr_str(c->host.family, c->host.addr, addr, sizeof(addr));
-	snprintf(json, sizeof(json),
-		 "{\"timestamp\":\"%s\",\"event_type\":\"tier\",\"src_ip\":\"%s\",\"tier\":\"%s\","
-		 "\"previous\":\"%s\",\"reason\":\"%s\",\"detections\":%u,\"expires_in\":%llu}",
-		 ts, addr, escalate_tier_name(c->host.tier), escalate_tier_name(c->from), c->why,
-		 c->host.detections,
-		 (unsigned long long)(c->host.tier_until_ms > now_wall_ms() ?
-				      (c->host.tier_until_ms - now_wall_ms()) / 1000u : 0));
-	snprintf(text, sizeof(text), "tier %s: %s -> %s (%s, %u detections)", addr,
-		 escalate_tier_name(c->from), escalate_tier_name(c->host.tier), c->why,
-		 c->host.detections);
-	enforce_event(d, json, text);
 }
 
 static void admin_event(struct daemon *d, const char *what, const char *target)
@@ -142,7 +92,7 @@ static void admin_event(struct daemon *d, const char *what, const char *target)
 		 "{\"timestamp\":\"%s\",\"event_type\":\"admin\",\"action\":\"%s\",\"target\":\"%s\"}",
 		 ts, what, safe);
 	snprintf(text, sizeof(text), "admin: %s %s", what, safe);
-	enforce_event(d, json, text);
+	daemon_enforce_emit(d, json, text);
 }
 
 /* ---- allowlists -------------------------------------------------------- */
@@ -344,25 +294,9 @@ static int lists_sync(struct daemon *d, const struct pool_lists *l)
 
 /* ---- blocks and tiers -------------------------------------------------- */
 
-static void apply_tier(struct daemon *d, const struct escalate_change *c)
-{
-	struct daemon_enforce *de = d->enf;
-	uint64_t now = now_wall_ms();
-	uint32_t left = c->host.tier_until_ms > now ? (uint32_t)((c->host.tier_until_ms - now + 999) / 1000u) : 0;
-
-	if (enforce_begin(de->enf) < 0 ||
-	    enforce_host_tier(de->enf, c->host.family, c->host.addr, c->host.tier, left) < 0 ||
-	    enforce_commit(de->enf) < 0) {
-		log_warnx("tier change for a host not applied: %s", enforce_error(de->enf));
-		enforce_abort(de->enf);
-	}
-	tier_event(d, c);
-	de->dirty = true;
-}
-
 static void on_tier_expired(const struct escalate_change *c, void *arg)
 {
-	apply_tier(arg, c);
+	daemon_escalate_apply(arg, c);
 }
 
 /* Queue one dynamic block (and remember it for the state file). */
@@ -377,7 +311,7 @@ static void block_queue(struct daemon_enforce *de, int dyn, const struct ep_entr
 	de->dirty = true;
 }
 
-static bool allowlisted_addr(const struct daemon_enforce *de, uint8_t family, const uint8_t *addr)
+bool daemon_enforce_allowlisted(const struct daemon_enforce *de, uint8_t family, const uint8_t *addr)
 {
 	return ep_table_lookup(de->allow_all, family, addr, 0, 0) != NULL;
 }
@@ -396,7 +330,7 @@ void daemon_enforce_learned(struct daemon *d, const struct det_learned *l, unsig
 			       l[i].ttl > c->dns_ttl_max ? c->dns_ttl_max : l[i].ttl;
 
 		memcpy(e.addr, l[i].addr, 16);
-		if (!allowlisted_addr(de, e.family, e.addr))
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
 			block_queue(de, DYN_DNS, &e, ttl);
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0)
@@ -427,7 +361,7 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		};
 
 		memcpy(e.addr, k->addr[1], 16);
-		if (!allowlisted_addr(de, e.family, e.addr))
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
 			block_queue(de, DYN_DETECT, &e, c->block_timeout);
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
@@ -437,88 +371,9 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		enforce_abort(de->enf);
 	}
 	/* The internal host that did it, unless it is itself allowlisted. */
-	if (!allowlisted_addr(de, k->family, k->addr[0]) &&
+	if (!daemon_enforce_allowlisted(de, k->family, k->addr[0]) &&
 	    escalate_note(de->esc, k->family, k->addr[0], now_wall_ms(), &ch))
-		apply_tier(d, &ch);
-}
-
-/* ---- connections refused in the kernel --------------------------------- */
-
-struct refused_arg {
-	struct daemon *d;
-	uint64_t now;
-	uint32_t budget;		/* detections left for this read */
-	uint32_t cap;			/* detections per host and read */
-};
-
-/* A host's refused connections, counter from -> e->packets: one detection
- * for every enforce.refused_per_detection of them (counted on the kernel's
- * running counter, so no remainder is lost between reads), at most cap,
- * unless the host is allowlisted (as for a detection). Each tier it climbs
- * gets its event, reason "refused". */
-static void on_refused(const struct refused_elem *e, uint64_t from, uint32_t n, void *arg)
-{
-	struct refused_arg *a = arg;
-	struct daemon_enforce *de = a->d->enf;
-	uint64_t k = a->d->conf->refused_per_detection ? a->d->conf->refused_per_detection : 1;
-	uint64_t det = e->packets / k - from / k;
-	struct escalate_change ch;
-	uint32_t i;
-
-	(void)n;
-	if (allowlisted_addr(de, e->family, e->addr))
-		return;
-	if (det > a->cap)
-		det = a->cap;
-	for (i = 0; i < det && a->budget > 0; i++, a->budget--) {
-		if (escalate_note(de->esc, e->family, e->addr, a->now, &ch)) {
-			ch.why = "refused";
-			apply_tier(a->d, &ch);
-		}
-	}
-}
-
-/* Enough detections per host and read to reach the highest tier at once. */
-static uint32_t refused_cap(const struct mw_conf *c)
-{
-	uint32_t cap = c->esc_throttle_after > c->esc_quarantine_after ? c->esc_throttle_after
-									: c->esc_quarantine_after;
-
-	return cap < 1 ? 1 : cap > 1024 ? 1024 : cap;
-}
-
-static void refused_poll(struct daemon *d, uint64_t now)
-{
-	struct daemon_enforce *de = d->enf;
-	struct refused_arg a = { d, now, REFUSED_BUDGET, refused_cap(d->conf) };
-
-	if (!d->conf->count_refused) {
-		/* Off: when it comes back on, its first read is a baseline. */
-		refused_count_reset(de->refused);
-		return;
-	}
-	if (de->refused_last_ms != 0 && now >= de->refused_last_ms &&
-	    now - de->refused_last_ms < REFUSED_POLL_MS)
-		return;
-	de->refused_last_ms = now;
-	if (de->refused_nl == NULL) {
-		de->refused_nl = nlbatch_open();
-		if (de->refused_nl == NULL) {
-			log_warnx_rl(&de->rl, "refused connections not counted: no netlink socket");
-			return;
-		}
-	}
-	de->refused_seq += 2;
-	if (refused_count_dump(de->refused, de->refused_nl, de->refused_seq) < 0) {
-		log_warnx_rl(&de->rl, "refused connections not read: %s", strerror(errno));
-		return;
-	}
-	de->refused_total += refused_count_diff(de->refused, UINT32_MAX, on_refused, &a);
-}
-
-uint64_t daemon_enforce_refused(const struct daemon *d)
-{
-	return d->enf ? d->enf->refused_total : 0;
+		daemon_escalate_apply(d, &ch);
 }
 
 /* ---- state ------------------------------------------------------------- */
@@ -746,7 +601,7 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 			return -1;
 		if (q->argc == 4 && ((t = strtoul(q->argv[3], &end, 10)), !end || *end || t > 31536000))
 			return ctl_resp_error(r, "usage", "timeout: seconds, 0..31536000");
-		if (allowlisted_addr(de, e.family, e.addr))
+		if (daemon_enforce_allowlisted(de, e.family, e.addr))
 			return ctl_resp_error(r, "failed", "%s is allowlisted", q->argv[2]);
 		if (enforce_begin(de->enf) < 0)
 			return ctl_resp_error(r, "failed", "enforcer busy");
@@ -913,7 +768,7 @@ static int cmd_hosts(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 			return -1;
 		if (!escalate_release(de->esc, e.family, e.addr, now_wall_ms(), &ch))
 			return ctl_resp_error(r, "failed", "%s is not throttled or quarantined", q->argv[2]);
-		apply_tier(d, &ch);
+		daemon_escalate_apply(d, &ch);
 		admin_event(d, "release", q->argv[2]);
 		return r->json ? ctl_resp_printf(r, "{\"released\":\"%s\"}\n", q->argv[2]) :
 				 ctl_resp_printf(r, "released %s\n", q->argv[2]);
@@ -979,7 +834,7 @@ int daemon_enforce_init(struct daemon *d)
 	/* The baseline: what the sets held before this start is not counted
 	 * (a restart would count it twice), what comes after is. */
 	de->refused_last_ms = 0;
-	refused_poll(d, now_wall_ms());
+	daemon_escalate_refused_poll(d, now_wall_ms());
 	if (d->ctl)
 		ctl_server_register(d->ctl, enforce_cmds, d);
 	log_info("enforcement: %zu list endpoints in the kernel, %zu allowlist entries, blocks %s for %us",
@@ -998,7 +853,7 @@ void daemon_enforce_tick(struct daemon *d)
 		return;
 	now = now_wall_ms();
 	escalate_expire(de->esc, now, on_tier_expired, d);
-	refused_poll(d, now);
+	daemon_escalate_refused_poll(d, now);
 	for (i = 0; i < DYN_N; i++)
 		if (ep_table_expire(de->dyn[i], now))
 			de->dirty = true;
