@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "ctl_cmds.h"
 #include "ctl_server.h"
@@ -25,9 +23,8 @@
 #include "pkt.h"
 #include "pool_lists.h"
 #include "refused_count.h"
-#include "state_file.h"
 
-static const enum enforce_source dyn_source[DYN_N] = { ENF_DETECT, ENF_DNS };
+const enum enforce_source daemon_enforce_dyn_source[DYN_N] = { ENF_DETECT, ENF_DNS };
 
 void daemon_enforce_policy(const struct mw_conf *c, struct enforce_policy *p,
 			   const char **feed_names)
@@ -225,7 +222,7 @@ static int allow_publish(struct daemon *d)
 /* Rebuild allow_all from its parts, queue the kernel difference and give
  * the workers the result (with allow_names, which the caller may have just
  * replaced: old_names is freed once they no longer use it). */
-static int allow_refresh(struct daemon *d, struct domain_set *old_names)
+int daemon_enforce_allow_refresh(struct daemon *d, struct domain_set *old_names)
 {
 	struct daemon_enforce *de = d->enf;
 	struct ep_table *all = allow_union(de), *old_all = de->allow_all;
@@ -300,13 +297,13 @@ static void on_tier_expired(const struct escalate_change *c, void *arg)
 }
 
 /* Queue one dynamic block (and remember it for the state file). */
-static void block_queue(struct daemon_enforce *de, int dyn, const struct ep_entry *e, uint32_t timeout_s)
+void daemon_enforce_block(struct daemon_enforce *de, int dyn, const struct ep_entry *e, uint32_t timeout_s)
 {
 	struct ep_entry rec = *e;
 
 	rec.expires_ms = timeout_s ? now_wall_ms() + (uint64_t)timeout_s * 1000u : 0;
 	rec.tag = 0;
-	enforce_block_add(de->enf, dyn_source[dyn], NULL, e, timeout_s);
+	enforce_block_add(de->enf, daemon_enforce_dyn_source[dyn], NULL, e, timeout_s);
 	ep_table_add(de->dyn[dyn], &rec);
 	de->dirty = true;
 }
@@ -331,7 +328,7 @@ void daemon_enforce_learned(struct daemon *d, const struct det_learned *l, unsig
 
 		memcpy(e.addr, l[i].addr, 16);
 		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
-			block_queue(de, DYN_DNS, &e, ttl);
+			daemon_enforce_block(de, DYN_DNS, &e, ttl);
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0)
 		log_warnx_rl(&de->rl, "learned addresses not blocked: %s", enforce_error(de->enf));
@@ -362,7 +359,7 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 
 		memcpy(e.addr, k->addr[1], 16);
 		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
-			block_queue(de, DYN_DETECT, &e, c->block_timeout);
+			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
 		log_warnx_rl(&de->rl, "block not installed: %s", enforce_error(de->enf));
@@ -374,155 +371,6 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 	if (!daemon_enforce_allowlisted(de, k->family, k->addr[0]) &&
 	    escalate_note(de->esc, k->family, k->addr[0], now_wall_ms(), &ch))
 		daemon_escalate_apply(d, &ch);
-}
-
-/* ---- state ------------------------------------------------------------- */
-
-struct save_arg {
-	struct state *st;
-	int dyn;
-	enum enforce_allow which;
-	uint64_t now;
-};
-
-static int save_block_cb(const struct ep_entry *e, void *arg)
-{
-	struct save_arg *a = arg;
-	struct state_item it = { .kind = STATE_BLOCK, .source = dyn_source[a->dyn], .ep = *e };
-
-	if (e->expires_ms && e->expires_ms <= a->now)
-		return 0;
-	snprintf(it.reason, sizeof(it.reason), "%s", enforce_source_name(it.source));
-	return state_add(a->st, &it) < 0 ? -1 : 0;
-}
-
-static int save_allow_cb(const struct ep_entry *e, void *arg)
-{
-	struct save_arg *a = arg;
-	struct state_item it = { .kind = STATE_ALLOW, .which = a->which, .ep = *e };
-
-	snprintf(it.reason, sizeof(it.reason), "minewallctl");
-	return state_add(a->st, &it) < 0 ? -1 : 0;
-}
-
-static int save_tier_cb(const struct escalate_host *h, void *arg)
-{
-	struct save_arg *a = arg;
-	struct state_item it = { .kind = STATE_TIER, .host = *h };
-
-	if (h->tier == ENF_WATCH)
-		return 0;
-	return state_add(a->st, &it) < 0 ? -1 : 0;
-}
-
-static void state_save(struct daemon *d)
-{
-	struct daemon_enforce *de = d->enf;
-	struct state st;
-	struct save_arg a = { .st = &st, .now = now_wall_ms() };
-	char err[256];
-
-	if (!d->conf->state_file)
-		return;
-	state_init(&st);
-	for (a.dyn = 0; a.dyn < DYN_N; a.dyn++)
-		ep_table_foreach(de->dyn[a.dyn], save_block_cb, &a);
-	a.which = ENF_ALLOW;
-	ep_table_foreach(de->allow_dyn, save_allow_cb, &a);
-	escalate_foreach(de->esc, save_tier_cb, &a);
-	if (state_write(d->conf->state_file, &st, err, sizeof(err)) < 0)
-		log_warnx_rl(&de->rl, "state not saved (the previous state file is kept): %s", err);
-	else
-		de->dirty = false;
-	de->last_save_ms = a.now;
-	state_fini(&st);
-}
-
-/* Make the state file's directory (and its parents), as systemd's
- * StateDirectory would: a fresh install has none. */
-static void state_dir_make(const char *path)
-{
-	char dir[4096];
-	char *p;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return;
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return;
-		*p = '/';
-	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		log_warn("state directory %s", dir);
-}
-
-/* Put back what the last run left, with the time it has left. */
-static void state_restore(struct daemon *d)
-{
-	struct daemon_enforce *de = d->enf;
-	uint64_t now = now_wall_ms();
-	struct state st;
-	char err[256];
-	size_t i, blocks = 0, tiers = 0, allows = 0;
-	int rc;
-
-	if (!d->conf->state_file)
-		return;
-	state_dir_make(d->conf->state_file);
-	state_init(&st);
-	rc = state_read(d->conf->state_file, &st, now, err, sizeof(err));
-	if (rc < 0)
-		log_warnx("state file %s not read: %s", d->conf->state_file, err);
-	else if (rc == 1)
-		log_warnx("state file set aside, starting without it: %s", err);
-	if (enforce_begin(de->enf) < 0) {
-		state_fini(&st);
-		return;
-	}
-	for (i = 0; i < st.n; i++) {
-		const struct state_item *it = &st.items[i];
-		uint32_t left;
-
-		switch (it->kind) {
-		case STATE_BLOCK:
-			if (it->source != ENF_DETECT && it->source != ENF_DNS)
-				break;
-			left = it->ep.expires_ms ? (uint32_t)((it->ep.expires_ms - now + 999) / 1000u) : 0;
-			block_queue(de, it->source == ENF_DETECT ? DYN_DETECT : DYN_DNS, &it->ep, left);
-			blocks++;
-			break;
-		case STATE_ALLOW:
-			if (it->which == ENF_ALLOW) {
-				ep_table_add(de->allow_dyn, &it->ep);
-				allows++;
-			}
-			break;
-		case STATE_TIER:
-			if (escalate_restore(de->esc, &it->host, now) == 0 && it->host.tier != ENF_WATCH) {
-				left = it->host.tier_until_ms ?
-					(uint32_t)((it->host.tier_until_ms - now + 999) / 1000u) : 0;
-				enforce_host_tier(de->enf, it->host.family, it->host.addr, it->host.tier, left);
-				tiers++;
-			}
-			break;
-		}
-	}
-	allow_refresh(d, NULL);
-	if (enforce_commit(de->enf) < 0) {
-		log_warnx("saved state not applied: %s", enforce_error(de->enf));
-		enforce_abort(de->enf);
-	} else if (st.n) {
-		log_info("restored %zu blocks, %zu host tiers, %zu allowlist entries from %s", blocks,
-			 tiers, allows, d->conf->state_file);
-	}
-	state_fini(&st);
 }
 
 /* ---- control commands -------------------------------------------------- */
@@ -605,7 +453,7 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 			return ctl_resp_error(r, "failed", "%s is allowlisted", q->argv[2]);
 		if (enforce_begin(de->enf) < 0)
 			return ctl_resp_error(r, "failed", "enforcer busy");
-		block_queue(de, DYN_DETECT, &e, (uint32_t)t);
+		daemon_enforce_block(de, DYN_DETECT, &e, (uint32_t)t);
 		if (enforce_commit(de->enf) < 0) {
 			ep_table_del(de->dyn[DYN_DETECT], &e);
 			enforce_abort(de->enf);
@@ -624,7 +472,7 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 			return ctl_resp_error(r, "failed", "enforcer busy");
 		for (dyn = 0; dyn < DYN_N; dyn++) {
 			if (ep_has(de->dyn[dyn], &e)) {
-				enforce_block_del(de->enf, dyn_source[dyn], NULL, &e);
+				enforce_block_del(de->enf, daemon_enforce_dyn_source[dyn], NULL, &e);
 				ep_table_del(de->dyn[dyn], &e);
 				found++;
 			}
@@ -698,14 +546,14 @@ static int cmd_allow(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 				if (b && b->plen >= e.plen) {
 					struct ep_entry gone = *b;
 
-					enforce_block_del(de->enf, dyn_source[dyn], NULL, &gone);
+					enforce_block_del(de->enf, daemon_enforce_dyn_source[dyn], NULL, &gone);
 					ep_table_del(de->dyn[dyn], &gone);
 				}
 			}
 		} else {
 			ep_table_del(de->allow_dyn, &e);
 		}
-		if (allow_refresh(d, NULL) < 0 || enforce_commit(de->enf) < 0) {
+		if (daemon_enforce_allow_refresh(d, NULL) < 0 || enforce_commit(de->enf) < 0) {
 			enforce_abort(de->enf);
 			return ctl_resp_error(r, "failed", "%s", enforce_error(de->enf));
 		}
@@ -825,12 +673,13 @@ int daemon_enforce_init(struct daemon *d)
 			de->qallow = q;
 		}
 	}
-	if (allow_refresh(d, NULL) < 0 || lists_sync(d, d->lists) < 0 || enforce_commit(de->enf) < 0) {
+	if (daemon_enforce_allow_refresh(d, NULL) < 0 || lists_sync(d, d->lists) < 0 ||
+	    enforce_commit(de->enf) < 0) {
 		log_warnx("enforcement sets not filled: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 		return -1;
 	}
-	state_restore(d);
+	daemon_state_restore(d);
 	/* The baseline: what the sets held before this start is not counted
 	 * (a restart would count it twice), what comes after is. */
 	de->refused_last_ms = 0;
@@ -858,7 +707,7 @@ void daemon_enforce_tick(struct daemon *d)
 		if (ep_table_expire(de->dyn[i], now))
 			de->dirty = true;
 	if (de->dirty && now - de->last_save_ms >= 1000)
-		state_save(d);
+		daemon_state_save(d);
 }
 
 int daemon_enforce_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl)
@@ -885,7 +734,8 @@ int daemon_enforce_reload(struct daemon *d, const struct mw_conf *nc, const stru
 	de->allow_names = names;
 	ep_table_free(de->qallow);
 	de->qallow = q;
-	if (allow_refresh(d, old_names) < 0 || lists_sync(d, nl) < 0 || enforce_commit(de->enf) < 0) {
+	if (daemon_enforce_allow_refresh(d, old_names) < 0 || lists_sync(d, nl) < 0 ||
+	    enforce_commit(de->enf) < 0) {
 		log_warnx("reload: enforcement sets not updated: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 		return -1;
@@ -903,7 +753,7 @@ void daemon_enforce_fini(struct daemon *d)
 	if (!de)
 		return;
 	if (de->esc)
-		state_save(d);
+		daemon_state_save(d);
 	enforcer_free(de->enf);
 	escalate_free(de->esc);
 	ep_table_free(de->allow_static);

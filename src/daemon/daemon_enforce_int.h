@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the daemon's enforcement files only: daemon_enforce.c (detections
- * to blocks, allowlists, life cycle) and daemon_escalate.c (host tiers,
- * connections refused in the kernel). */
+ * to blocks, allowlists, life cycle), daemon_escalate.c (host tiers,
+ * connections refused in the kernel) and daemon_state.c (the state file). */
 #ifndef MW_DAEMON_ENFORCE_INT_H
 #define MW_DAEMON_ENFORCE_INT_H
 
@@ -42,10 +42,20 @@ struct daemon_enforce {
 
 /* daemon_enforce.c */
 
+/* The enforce source of each kind of dynamic block. */
+extern const enum enforce_source daemon_enforce_dyn_source[DYN_N];
+
 /* One line to the event log and to minewallctl clients following events. */
 void daemon_enforce_emit(struct daemon *d, const char *json, const char *text);
 /* Whether an address is on the allowlist the engine consults. */
 bool daemon_enforce_allowlisted(const struct daemon_enforce *de, uint8_t family, const uint8_t *addr);
+/* Queue one dynamic block (dyn: DYN_*) in the open batch and remember it for
+ * the state file; timeout_s 0: no expiry. */
+void daemon_enforce_block(struct daemon_enforce *de, int dyn, const struct ep_entry *e, uint32_t timeout_s);
+/* Rebuild the engine's allowlist from the config's and minewallctl's, queue
+ * the kernel difference in the open batch and hand it to the workers;
+ * old_names (may be NULL) is freed once they no longer use it. 0 or -1. */
+int daemon_enforce_allow_refresh(struct daemon *d, struct domain_set *old_names);
 
 /* daemon_escalate.c */
 
@@ -55,5 +65,15 @@ void daemon_escalate_apply(struct daemon *d, const struct escalate_change *c);
 /* Read the refused sets when enforce.count_refused is on and it is time (or
  * refused_last_ms is 0): their hosts' new refused connections escalate them. */
 void daemon_escalate_refused_poll(struct daemon *d, uint64_t now);
+
+/* daemon_state.c */
+
+/* Write the state file now, when one is configured; on failure the previous
+ * file is kept and the state stays dirty. */
+void daemon_state_save(struct daemon *d);
+/* Read the state file, when one is configured (making its directory when
+ * missing), and put back the blocks, tiers and allowlist entries it holds,
+ * with the time they have left. */
+void daemon_state_restore(struct daemon *d);
 
 #endif
