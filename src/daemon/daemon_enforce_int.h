@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the daemon's enforcement files only: daemon_enforce.c (detections
  * to blocks, allowlists, life cycle), daemon_escalate.c (host tiers,
- * connections refused in the kernel) and daemon_state.c (the state file). */
+ * connections refused in the kernel), daemon_state.c (the state file) and
+ * daemon_enforce_ctl.c (minewallctl's blocks, allow and hosts). */
 #ifndef MW_DAEMON_ENFORCE_INT_H
 #define MW_DAEMON_ENFORCE_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctl_server.h"
 #include "daemon_enforce.h"
 #include "ep_table.h"
 #include "escalate.h"
@@ -47,6 +49,8 @@ extern const enum enforce_source daemon_enforce_dyn_source[DYN_N];
 
 /* One line to the event log and to minewallctl clients following events. */
 void daemon_enforce_emit(struct daemon *d, const char *json, const char *text);
+/* An exact entry (same prefix and port) is in t. */
+bool daemon_enforce_ep_has(const struct ep_table *t, const struct ep_entry *e);
 /* Whether an address is on the allowlist the engine consults. */
 bool daemon_enforce_allowlisted(const struct daemon_enforce *de, uint8_t family, const uint8_t *addr);
 /* Queue one dynamic block (dyn: DYN_*) in the open batch and remember it for
@@ -65,6 +69,11 @@ void daemon_escalate_apply(struct daemon *d, const struct escalate_change *c);
 /* Read the refused sets when enforce.count_refused is on and it is time (or
  * refused_last_ms is 0): their hosts' new refused connections escalate them. */
 void daemon_escalate_refused_poll(struct daemon *d, uint64_t now);
+
+/* daemon_enforce_ctl.c */
+
+/* The blocks, allow and hosts commands; their handlers take the daemon. */
+extern const struct ctl_command daemon_enforce_cmds[];
 
 /* daemon_state.c */
 

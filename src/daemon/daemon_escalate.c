@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Host escalation in the daemon: tier changes into the kernel and the event
- * log, and connections refused in the kernel counted as detections. */
+/* Host escalation in the daemon: tier changes into the kernel, their events, refused connections. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -10,6 +9,7 @@
 
 #include "daemon_enforce_int.h"
 #include "escalate.h"
+#include "event.h"
 #include "log.h"
 #include "nlbatch.h"
 #include "pkt.h"

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The daemon's dynamic state on disk: its blocks, host tiers and minewallctl
- * allowlist entries saved to the state file and restored with their time left. */
+/* The daemon's blocks, host tiers and minewallctl allowlist entries to and from the state file. */
 #include "config.h"
 
 #include <errno.h>
