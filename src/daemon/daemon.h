@@ -45,7 +45,8 @@ struct daemon {
 	time_t start_time;
 	uint64_t start_ms;
 	uint64_t reloads_ok, reloads_failed;
-	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce.c). */
+	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce*.c,
+	 * daemon_escalate.c, daemon_state.c). */
 	struct daemon_enforce *enf;
 	/* Feed subscriptions and publishing (daemon_feeds.c). */
 	struct daemon_feeds *feeds;
