@@ -47,7 +47,8 @@ struct daemon {
 	uint64_t reloads_ok, reloads_failed;
 	/* Verdict loops already warned about, and when (warn_verdict_loops). */
 	uint64_t loops_seen, loops_warned_ms;
-	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce.c). */
+	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce*.c,
+	 * daemon_escalate.c, daemon_state.c). */
 	struct daemon_enforce *enf;
 	/* Feed subscriptions and publishing (daemon_feeds.c). */
 	struct daemon_feeds *feeds;

@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Enforcement in the daemon: detections -> kernel blocks, hosts -> tiers,
- * allowlists first, state saved atomically and restored with its time left. */
+/* Enforcement in the daemon: detections and learned addresses -> kernel blocks,
+ * allowlists first; its life cycle. Tiers, state and commands are beside it. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "ctl_cmds.h"
 #include "ctl_server.h"
-#include "daemon_enforce.h"
+#include "daemon_enforce_int.h"
 #include "domain_set.h"
 #include "workers.h"
 #include "ep_table.h"
@@ -22,41 +19,10 @@
 #include "eventlog.h"
 #include "log.h"
 #include "nlbatch.h"
-#include "pkt.h"
 #include "pool_lists.h"
 #include "refused_count.h"
-#include "state_file.h"
 
-/* Dynamic blocks the daemon made itself, by source; lists and feeds are
- * rebuilt from their files and are not part of the state. */
-enum { DYN_DETECT = 0, DYN_DNS, DYN_N };
-
-/* The refused sets are read this often; each read is two netlink dumps. */
-#define REFUSED_POLL_MS		2000u
-/* Detections one read may feed to escalation in all: bounded work per tick. */
-#define REFUSED_BUDGET		4096u
-
-struct daemon_enforce {
-	struct enforcer *enf;
-	struct escalate *esc;
-	struct ep_table *allow_static;	/* from the config (addresses and resolved names) */
-	struct ep_table *allow_dyn;	/* added with minewallctl; persisted */
-	struct ep_table *allow_all;	/* both: what the engine consults */
-	struct domain_set *allow_names;
-	struct ep_table *qallow;	/* quarantine allowlist, as installed */
-	struct ep_table *dyn[DYN_N];	/* expires_ms: wall clock */
-	uint8_t ports[8192];		/* pool ports as installed */
-	bool dirty;
-	uint64_t last_save_ms;
-	struct log_ratelimit rl;
-	struct refused_count *refused;	/* the refused sets as last read */
-	struct mnl_socket *refused_nl;	/* opened at init; again on use if that failed */
-	uint32_t refused_seq;
-	uint64_t refused_last_ms;
-	uint64_t refused_total;		/* refused connections counted */
-};
-
-static const enum enforce_source dyn_source[DYN_N] = { ENF_DETECT, ENF_DNS };
+const enum enforce_source daemon_enforce_dyn_source[DYN_N] = { ENF_DETECT, ENF_DNS };
 
 void daemon_enforce_policy(const struct mw_conf *c, struct enforce_policy *p,
 			   const char **feed_names)
@@ -98,51 +64,10 @@ struct enforcer *daemon_enforcer(struct daemon *d)
 
 /* ---- events ------------------------------------------------------------ */
 
-static void enforce_event(struct daemon *d, const char *json, const char *text)
+void daemon_enforce_emit(struct daemon *d, const char *json, const char *text)
 {
 	eventlog_write_line(d->events, json, text);
 	ctl_cmds_event_line(d->cmds, text, json);
-}
-
-static void tier_event(struct daemon *d, const struct escalate_change *c)
-{
-	char ts[48], addr[INET6_ADDRSTRLEN], json[512], text[512];
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	event_timestamp(ts, sizeof(ts), &tv);
-	pkt_addr_str(c->host.family, c->host.addr, addr, sizeof(addr));
-	snprintf(json, sizeof(json),
-		 "{\"timestamp\":\"%s\",\"event_type\":\"tier\",\"src_ip\":\"%s\",\"tier\":\"%s\","
-		 "\"previous\":\"%s\",\"reason\":\"%s\",\"detections\":%u,\"expires_in\":%llu}",
-		 ts, addr, escalate_tier_name(c->host.tier), escalate_tier_name(c->from), c->why,
-		 c->host.detections,
-		 (unsigned long long)(c->host.tier_until_ms > now_wall_ms() ?
-				      (c->host.tier_until_ms - now_wall_ms()) / 1000u : 0));
-	snprintf(text, sizeof(text), "tier %s: %s -> %s (%s, %u detections)", addr,
-		 escalate_tier_name(c->from), escalate_tier_name(c->host.tier), c->why,
-		 c->host.detections);
-	enforce_event(d, json, text);
-}
-
-static void admin_event(struct daemon *d, const char *what, const char *target)
-{
-	char ts[48], json[512], text[512], safe[128];
-	struct timeval tv;
-	size_t i;
-
-	snprintf(safe, sizeof(safe), "%s", target);
-	for (i = 0; safe[i]; i++)
-		if ((unsigned char)safe[i] < 0x20 || safe[i] == '"' || safe[i] == '\\' ||
-		    (unsigned char)safe[i] >= 0x7f)
-			safe[i] = '?';
-	gettimeofday(&tv, NULL);
-	event_timestamp(ts, sizeof(ts), &tv);
-	snprintf(json, sizeof(json),
-		 "{\"timestamp\":\"%s\",\"event_type\":\"admin\",\"action\":\"%s\",\"target\":\"%s\"}",
-		 ts, what, safe);
-	snprintf(text, sizeof(text), "admin: %s %s", what, safe);
-	enforce_event(d, json, text);
 }
 
 /* ---- allowlists -------------------------------------------------------- */
@@ -203,7 +128,7 @@ static int copy_cb(const struct ep_entry *e, void *arg)
 }
 
 /* An exact entry (same prefix and port) is in t. */
-static bool ep_has(const struct ep_table *t, const struct ep_entry *e)
+bool daemon_enforce_ep_has(const struct ep_table *t, const struct ep_entry *e)
 {
 	const struct ep_entry *f = ep_table_lookup(t, e->family, e->addr, e->port, 0);
 
@@ -222,7 +147,7 @@ static int allow_diff_cb(const struct ep_entry *e, void *arg)
 {
 	struct diff_arg *a = arg;
 
-	if (ep_has(a->other, e))
+	if (daemon_enforce_ep_has(a->other, e))
 		return 0;
 	if (a->add)
 		enforce_allow_add(a->enf, a->which, e);
@@ -275,7 +200,7 @@ static int allow_publish(struct daemon *d)
 /* Rebuild allow_all from its parts, queue the kernel difference and give
  * the workers the result (with allow_names, which the caller may have just
  * replaced: old_names is freed once they no longer use it). */
-static int allow_refresh(struct daemon *d, struct domain_set *old_names)
+int daemon_enforce_allow_refresh(struct daemon *d, struct domain_set *old_names)
 {
 	struct daemon_enforce *de = d->enf;
 	struct ep_table *all = allow_union(de), *old_all = de->allow_all;
@@ -344,40 +269,24 @@ static int lists_sync(struct daemon *d, const struct pool_lists *l)
 
 /* ---- blocks and tiers -------------------------------------------------- */
 
-static void apply_tier(struct daemon *d, const struct escalate_change *c)
-{
-	struct daemon_enforce *de = d->enf;
-	uint64_t now = now_wall_ms();
-	uint32_t left = c->host.tier_until_ms > now ? (uint32_t)((c->host.tier_until_ms - now + 999) / 1000u) : 0;
-
-	if (enforce_begin(de->enf) < 0 ||
-	    enforce_host_tier(de->enf, c->host.family, c->host.addr, c->host.tier, left) < 0 ||
-	    enforce_commit(de->enf) < 0) {
-		log_warnx("tier change for a host not applied: %s", enforce_error(de->enf));
-		enforce_abort(de->enf);
-	}
-	tier_event(d, c);
-	de->dirty = true;
-}
-
 static void on_tier_expired(const struct escalate_change *c, void *arg)
 {
-	apply_tier(arg, c);
+	daemon_escalate_apply(arg, c);
 }
 
 /* Queue one dynamic block (and remember it for the state file). */
-static void block_queue(struct daemon_enforce *de, int dyn, const struct ep_entry *e, uint32_t timeout_s)
+void daemon_enforce_block(struct daemon_enforce *de, int dyn, const struct ep_entry *e, uint32_t timeout_s)
 {
 	struct ep_entry rec = *e;
 
 	rec.expires_ms = timeout_s ? now_wall_ms() + (uint64_t)timeout_s * 1000u : 0;
 	rec.tag = 0;
-	enforce_block_add(de->enf, dyn_source[dyn], NULL, e, timeout_s);
+	enforce_block_add(de->enf, daemon_enforce_dyn_source[dyn], NULL, e, timeout_s);
 	ep_table_add(de->dyn[dyn], &rec);
 	de->dirty = true;
 }
 
-static bool allowlisted_addr(const struct daemon_enforce *de, uint8_t family, const uint8_t *addr)
+bool daemon_enforce_allowlisted(const struct daemon_enforce *de, uint8_t family, const uint8_t *addr)
 {
 	return ep_table_lookup(de->allow_all, family, addr, 0, 0) != NULL;
 }
@@ -396,8 +305,8 @@ void daemon_enforce_learned(struct daemon *d, const struct det_learned *l, unsig
 			       l[i].ttl > c->dns_ttl_max ? c->dns_ttl_max : l[i].ttl;
 
 		memcpy(e.addr, l[i].addr, 16);
-		if (!allowlisted_addr(de, e.family, e.addr))
-			block_queue(de, DYN_DNS, &e, ttl);
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+			daemon_enforce_block(de, DYN_DNS, &e, ttl);
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0)
 		log_warnx_rl(&de->rl, "learned addresses not blocked: %s", enforce_error(de->enf));
@@ -427,8 +336,8 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		};
 
 		memcpy(e.addr, k->addr[1], 16);
-		if (!allowlisted_addr(de, e.family, e.addr))
-			block_queue(de, DYN_DETECT, &e, c->block_timeout);
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
 		log_warnx_rl(&de->rl, "block not installed: %s", enforce_error(de->enf));
@@ -437,496 +346,10 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		enforce_abort(de->enf);
 	}
 	/* The internal host that did it, unless it is itself allowlisted. */
-	if (!allowlisted_addr(de, k->family, k->addr[0]) &&
+	if (!daemon_enforce_allowlisted(de, k->family, k->addr[0]) &&
 	    escalate_note(de->esc, k->family, k->addr[0], now_wall_ms(), &ch))
-		apply_tier(d, &ch);
+		daemon_escalate_apply(d, &ch);
 }
-
-/* ---- connections refused in the kernel --------------------------------- */
-
-struct refused_arg {
-	struct daemon *d;
-	uint64_t now;
-	uint32_t budget;		/* detections left for this read */
-	uint32_t cap;			/* detections per host and read */
-};
-
-/* A host's refused connections, counter from -> e->packets: one detection
- * for every enforce.refused_per_detection of them (counted on the kernel's
- * running counter, so no remainder is lost between reads), at most cap,
- * unless the host is allowlisted (as for a detection). Each tier it climbs
- * gets its event, reason "refused". */
-static void on_refused(const struct refused_elem *e, uint64_t from, uint32_t n, void *arg)
-{
-	struct refused_arg *a = arg;
-	struct daemon_enforce *de = a->d->enf;
-	uint64_t k = a->d->conf->refused_per_detection ? a->d->conf->refused_per_detection : 1;
-	uint64_t det = e->packets / k - from / k;
-	struct escalate_change ch;
-	uint32_t i;
-
-	(void)n;
-	if (allowlisted_addr(de, e->family, e->addr))
-		return;
-	if (det > a->cap)
-		det = a->cap;
-	for (i = 0; i < det && a->budget > 0; i++, a->budget--) {
-		if (escalate_note(de->esc, e->family, e->addr, a->now, &ch)) {
-			ch.why = "refused";
-			apply_tier(a->d, &ch);
-		}
-	}
-}
-
-/* Enough detections per host and read to reach the highest tier at once. */
-static uint32_t refused_cap(const struct mw_conf *c)
-{
-	uint32_t cap = c->esc_throttle_after > c->esc_quarantine_after ? c->esc_throttle_after
-									: c->esc_quarantine_after;
-
-	return cap < 1 ? 1 : cap > 1024 ? 1024 : cap;
-}
-
-static void refused_poll(struct daemon *d, uint64_t now)
-{
-	struct daemon_enforce *de = d->enf;
-	struct refused_arg a = { d, now, REFUSED_BUDGET, refused_cap(d->conf) };
-
-	if (!d->conf->count_refused) {
-		/* Off: when it comes back on, its first read is a baseline. */
-		refused_count_reset(de->refused);
-		return;
-	}
-	if (de->refused_last_ms != 0 && now >= de->refused_last_ms &&
-	    now - de->refused_last_ms < REFUSED_POLL_MS)
-		return;
-	de->refused_last_ms = now;
-	if (de->refused_nl == NULL) {
-		de->refused_nl = nlbatch_open();
-		if (de->refused_nl == NULL) {
-			log_warnx_rl(&de->rl, "refused connections not counted: no netlink socket");
-			return;
-		}
-	}
-	de->refused_seq += 2;
-	if (refused_count_dump(de->refused, de->refused_nl, de->refused_seq) < 0) {
-		log_warnx_rl(&de->rl, "refused connections not read: %s", strerror(errno));
-		return;
-	}
-	de->refused_total += refused_count_diff(de->refused, UINT32_MAX, on_refused, &a);
-}
-
-uint64_t daemon_enforce_refused(const struct daemon *d)
-{
-	return d->enf ? d->enf->refused_total : 0;
-}
-
-/* ---- state ------------------------------------------------------------- */
-
-struct save_arg {
-	struct state *st;
-	int dyn;
-	enum enforce_allow which;
-	uint64_t now;
-};
-
-static int save_block_cb(const struct ep_entry *e, void *arg)
-{
-	struct save_arg *a = arg;
-	struct state_item it = { .kind = STATE_BLOCK, .source = dyn_source[a->dyn], .ep = *e };
-
-	if (e->expires_ms && e->expires_ms <= a->now)
-		return 0;
-	snprintf(it.reason, sizeof(it.reason), "%s", enforce_source_name(it.source));
-	return state_add(a->st, &it) < 0 ? -1 : 0;
-}
-
-static int save_allow_cb(const struct ep_entry *e, void *arg)
-{
-	struct save_arg *a = arg;
-	struct state_item it = { .kind = STATE_ALLOW, .which = a->which, .ep = *e };
-
-	snprintf(it.reason, sizeof(it.reason), "minewallctl");
-	return state_add(a->st, &it) < 0 ? -1 : 0;
-}
-
-static int save_tier_cb(const struct escalate_host *h, void *arg)
-{
-	struct save_arg *a = arg;
-	struct state_item it = { .kind = STATE_TIER, .host = *h };
-
-	if (h->tier == ENF_WATCH)
-		return 0;
-	return state_add(a->st, &it) < 0 ? -1 : 0;
-}
-
-static void state_save(struct daemon *d)
-{
-	struct daemon_enforce *de = d->enf;
-	struct state st;
-	struct save_arg a = { .st = &st, .now = now_wall_ms() };
-	char err[256];
-
-	if (!d->conf->state_file)
-		return;
-	state_init(&st);
-	for (a.dyn = 0; a.dyn < DYN_N; a.dyn++)
-		ep_table_foreach(de->dyn[a.dyn], save_block_cb, &a);
-	a.which = ENF_ALLOW;
-	ep_table_foreach(de->allow_dyn, save_allow_cb, &a);
-	escalate_foreach(de->esc, save_tier_cb, &a);
-	if (state_write(d->conf->state_file, &st, err, sizeof(err)) < 0)
-		log_warnx_rl(&de->rl, "state not saved (the previous state file is kept): %s", err);
-	else
-		de->dirty = false;
-	de->last_save_ms = a.now;
-	state_fini(&st);
-}
-
-/* Make the state file's directory (and its parents), as systemd's
- * StateDirectory would: a fresh install has none. */
-static void state_dir_make(const char *path)
-{
-	char dir[4096];
-	char *p;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return;
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return;
-		*p = '/';
-	}
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		log_warn("state directory %s", dir);
-}
-
-/* Put back what the last run left, with the time it has left. */
-static void state_restore(struct daemon *d)
-{
-	struct daemon_enforce *de = d->enf;
-	uint64_t now = now_wall_ms();
-	struct state st;
-	char err[256];
-	size_t i, blocks = 0, tiers = 0, allows = 0;
-	int rc;
-
-	if (!d->conf->state_file)
-		return;
-	state_dir_make(d->conf->state_file);
-	state_init(&st);
-	rc = state_read(d->conf->state_file, &st, now, err, sizeof(err));
-	if (rc < 0)
-		log_warnx("state file %s not read: %s", d->conf->state_file, err);
-	else if (rc == 1)
-		log_warnx("state file set aside, starting without it: %s", err);
-	if (enforce_begin(de->enf) < 0) {
-		state_fini(&st);
-		return;
-	}
-	for (i = 0; i < st.n; i++) {
-		const struct state_item *it = &st.items[i];
-		uint32_t left;
-
-		switch (it->kind) {
-		case STATE_BLOCK:
-			if (it->source != ENF_DETECT && it->source != ENF_DNS)
-				break;
-			left = it->ep.expires_ms ? (uint32_t)((it->ep.expires_ms - now + 999) / 1000u) : 0;
-			block_queue(de, it->source == ENF_DETECT ? DYN_DETECT : DYN_DNS, &it->ep, left);
-			blocks++;
-			break;
-		case STATE_ALLOW:
-			if (it->which == ENF_ALLOW) {
-				ep_table_add(de->allow_dyn, &it->ep);
-				allows++;
-			}
-			break;
-		case STATE_TIER:
-			if (escalate_restore(de->esc, &it->host, now) == 0 && it->host.tier != ENF_WATCH) {
-				left = it->host.tier_until_ms ?
-					(uint32_t)((it->host.tier_until_ms - now + 999) / 1000u) : 0;
-				enforce_host_tier(de->enf, it->host.family, it->host.addr, it->host.tier, left);
-				tiers++;
-			}
-			break;
-		}
-	}
-	allow_refresh(d, NULL);
-	if (enforce_commit(de->enf) < 0) {
-		log_warnx("saved state not applied: %s", enforce_error(de->enf));
-		enforce_abort(de->enf);
-	} else if (st.n) {
-		log_info("restored %zu blocks, %zu host tiers, %zu allowlist entries from %s", blocks,
-			 tiers, allows, d->conf->state_file);
-	}
-	state_fini(&st);
-}
-
-/* ---- control commands -------------------------------------------------- */
-
-struct list_arg {
-	struct ctl_resp *r;
-	const char *source;
-	bool first;
-};
-
-static int list_block_cb(const struct ep_entry *e, void *arg)
-{
-	struct list_arg *a = arg;
-	unsigned long long left = e->expires_ms / 1000u;
-	char buf[80], when[32];
-
-	ep_entry_str(e, buf, sizeof(buf));
-	if (a->r->json) {
-		ctl_resp_printf(a->r, "%s{\"source\":\"%s\",\"entry\":\"%s\",\"expires_in\":%llu}",
-				a->first ? "" : ",", a->source, buf, left);
-	} else {
-		if (e->expires_ms)
-			snprintf(when, sizeof(when), "%llus", left);
-		else
-			snprintf(when, sizeof(when), "no expiry");
-		ctl_resp_printf(a->r, "%-8s %-44s %s\n", a->source, buf, when);
-	}
-	a->first = false;
-	return 0;
-}
-
-static int parse_ep_arg(struct ctl_resp *r, const char *s, struct ep_entry *e, bool port_ok)
-{
-	char err[96];
-
-	if (ep_parse(s, e, err, sizeof(err)) < 0)
-		return ctl_resp_error(r, "usage", "%s: %s", s, err);
-	if (!port_ok && e->port)
-		return ctl_resp_error(r, "usage", "%s: no port here", s);
-	return 0;
-}
-
-static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
-{
-	struct daemon *d = arg;
-	struct daemon_enforce *de = d->enf;
-	const char *sub = q->argc > 1 ? q->argv[1] : "list";
-	struct ep_entry e;
-
-	if (strcmp(sub, "list") == 0) {
-		static const enum enforce_source srcs[] = { ENF_DETECT, ENF_DNS, ENF_LIST };
-		struct list_arg a = { .r = r, .first = true };
-		size_t i;
-
-		if (r->json)
-			ctl_resp_printf(r, "[");
-		else
-			ctl_resp_printf(r, "%-8s %-44s %s\n", "SOURCE", "ENTRY", "EXPIRES IN");
-		for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
-			a.source = enforce_source_name(srcs[i]);
-			if (q->argc > 2 && strcmp(q->argv[2], a.source) != 0)
-				continue;
-			if (enforce_list(de->enf, srcs[i], NULL, list_block_cb, &a) < 0)
-				return ctl_resp_error(r, "failed", "reading the %s sets: %s", a.source,
-						      enforce_error(de->enf));
-		}
-		if (r->json)
-			ctl_resp_printf(r, "]\n");
-		return 0;
-	}
-	if (strcmp(sub, "add") == 0 && (q->argc == 3 || q->argc == 4)) {
-		char *end = NULL;
-		unsigned long t = d->conf->block_timeout;
-
-		if (parse_ep_arg(r, q->argv[2], &e, true) < 0)
-			return -1;
-		if (q->argc == 4 && ((t = strtoul(q->argv[3], &end, 10)), !end || *end || t > 31536000))
-			return ctl_resp_error(r, "usage", "timeout: seconds, 0..31536000");
-		if (allowlisted_addr(de, e.family, e.addr))
-			return ctl_resp_error(r, "failed", "%s is allowlisted", q->argv[2]);
-		if (enforce_begin(de->enf) < 0)
-			return ctl_resp_error(r, "failed", "enforcer busy");
-		block_queue(de, DYN_DETECT, &e, (uint32_t)t);
-		if (enforce_commit(de->enf) < 0) {
-			ep_table_del(de->dyn[DYN_DETECT], &e);
-			enforce_abort(de->enf);
-			return ctl_resp_error(r, "failed", "%s", enforce_error(de->enf));
-		}
-		admin_event(d, "block", q->argv[2]);
-		return r->json ? ctl_resp_printf(r, "{\"blocked\":\"%s\",\"timeout\":%lu}\n", q->argv[2], t) :
-				 ctl_resp_printf(r, "blocked %s for %lus\n", q->argv[2], t);
-	}
-	if (strcmp(sub, "del") == 0 && q->argc == 3) {
-		int dyn, found = 0;
-
-		if (parse_ep_arg(r, q->argv[2], &e, true) < 0)
-			return -1;
-		if (enforce_begin(de->enf) < 0)
-			return ctl_resp_error(r, "failed", "enforcer busy");
-		for (dyn = 0; dyn < DYN_N; dyn++) {
-			if (ep_has(de->dyn[dyn], &e)) {
-				enforce_block_del(de->enf, dyn_source[dyn], NULL, &e);
-				ep_table_del(de->dyn[dyn], &e);
-				found++;
-			}
-		}
-		if (!found) {
-			enforce_abort(de->enf);
-			return ctl_resp_error(r, "failed", "%s is not a dynamic block (lists and feeds "
-					      "change through their files)", q->argv[2]);
-		}
-		if (enforce_commit(de->enf) < 0) {
-			enforce_abort(de->enf);
-			return ctl_resp_error(r, "failed", "%s", enforce_error(de->enf));
-		}
-		de->dirty = true;
-		admin_event(d, "unblock", q->argv[2]);
-		return r->json ? ctl_resp_printf(r, "{\"unblocked\":\"%s\"}\n", q->argv[2]) :
-				 ctl_resp_printf(r, "unblocked %s\n", q->argv[2]);
-	}
-	return ctl_resp_error(r, "usage", "blocks list [detect|dns|list] | add ENTRY [SECONDS] | del ENTRY");
-}
-
-static int list_allow_cb(const struct ep_entry *e, void *arg)
-{
-	struct list_arg *a = arg;
-	char buf[80];
-
-	ep_entry_str(e, buf, sizeof(buf));
-	if (a->r->json)
-		ctl_resp_printf(a->r, "%s{\"entry\":\"%s\",\"origin\":\"%s\"}", a->first ? "" : ",",
-				buf, a->source);
-	else
-		ctl_resp_printf(a->r, "%-44s %s\n", buf, a->source);
-	a->first = false;
-	return 0;
-}
-
-static int cmd_allow(void *arg, const struct ctl_req *q, struct ctl_resp *r)
-{
-	struct daemon *d = arg;
-	struct daemon_enforce *de = d->enf;
-	const char *sub = q->argc > 1 ? q->argv[1] : "list";
-	struct ep_entry e;
-
-	if (strcmp(sub, "list") == 0) {
-		struct list_arg a = { .r = r, .first = true, .source = "config" };
-
-		ctl_resp_printf(r, r->json ? "[" : "%-44s %s\n", "ENTRY", "ORIGIN");
-		ep_table_foreach(de->allow_static, list_allow_cb, &a);
-		a.source = "minewallctl";
-		ep_table_foreach(de->allow_dyn, list_allow_cb, &a);
-		if (r->json)
-			ctl_resp_printf(r, "]\n");
-		return 0;
-	}
-	if ((strcmp(sub, "add") == 0 || strcmp(sub, "del") == 0) && q->argc == 3) {
-		bool add = sub[0] == 'a';
-		int dyn;
-
-		if (parse_ep_arg(r, q->argv[2], &e, false) < 0)
-			return -1;
-		if (!add && !ep_has(de->allow_dyn, &e))
-			return ctl_resp_error(r, "failed", "%s was not added with minewallctl", q->argv[2]);
-		if (enforce_begin(de->enf) < 0)
-			return ctl_resp_error(r, "failed", "enforcer busy");
-		if (add) {
-			ep_table_add(de->allow_dyn, &e);
-			/* Allowlisted now: what the daemon blocked there goes. */
-			for (dyn = 0; dyn < DYN_N; dyn++) {
-				const struct ep_entry *b = ep_table_lookup(de->dyn[dyn], e.family, e.addr, 0, 0);
-
-				if (b && b->plen >= e.plen) {
-					struct ep_entry gone = *b;
-
-					enforce_block_del(de->enf, dyn_source[dyn], NULL, &gone);
-					ep_table_del(de->dyn[dyn], &gone);
-				}
-			}
-		} else {
-			ep_table_del(de->allow_dyn, &e);
-		}
-		if (allow_refresh(d, NULL) < 0 || enforce_commit(de->enf) < 0) {
-			enforce_abort(de->enf);
-			return ctl_resp_error(r, "failed", "%s", enforce_error(de->enf));
-		}
-		de->dirty = true;
-		admin_event(d, add ? "allow" : "disallow", q->argv[2]);
-		return r->json ? ctl_resp_printf(r, "{\"%s\":\"%s\"}\n", add ? "allowed" : "removed", q->argv[2]) :
-				 ctl_resp_printf(r, "%s %s\n", add ? "allowed" : "removed", q->argv[2]);
-	}
-	return ctl_resp_error(r, "usage", "allow list | add ADDRESS[/LEN] | del ADDRESS[/LEN]");
-}
-
-struct hosts_arg {
-	struct ctl_resp *r;
-	bool first;
-	uint64_t now;
-};
-
-static int list_host_cb(const struct escalate_host *h, void *arg)
-{
-	struct hosts_arg *a = arg;
-	char addr[INET6_ADDRSTRLEN];
-	unsigned long long left = h->tier_until_ms > a->now ? (h->tier_until_ms - a->now) / 1000u : 0;
-
-	pkt_addr_str(h->family, h->addr, addr, sizeof(addr));
-	if (a->r->json)
-		ctl_resp_printf(a->r, "%s{\"host\":\"%s\",\"tier\":\"%s\",\"detections\":%u,"
-				"\"expires_in\":%llu}", a->first ? "" : ",", addr,
-				escalate_tier_name(h->tier), h->detections, left);
-	else
-		ctl_resp_printf(a->r, "%-40s %-10s %10u %10llu\n", addr, escalate_tier_name(h->tier),
-				h->detections, left);
-	a->first = false;
-	return 0;
-}
-
-static int cmd_hosts(void *arg, const struct ctl_req *q, struct ctl_resp *r)
-{
-	struct daemon *d = arg;
-	struct daemon_enforce *de = d->enf;
-	const char *sub = q->argc > 1 ? q->argv[1] : "list";
-
-	if (strcmp(sub, "list") == 0) {
-		struct hosts_arg a = { r, true, now_wall_ms() };
-
-		if (r->json)
-			ctl_resp_printf(r, "[");
-		else
-			ctl_resp_printf(r, "%-40s %-10s %10s %10s\n", "HOST", "TIER", "DETECTIONS",
-					"EXPIRES IN");
-		escalate_foreach(de->esc, list_host_cb, &a);
-		if (r->json)
-			ctl_resp_printf(r, "]\n");
-		return 0;
-	}
-	if (strcmp(sub, "release") == 0 && q->argc == 3) {
-		struct escalate_change ch;
-		struct ep_entry e;
-
-		if (parse_ep_arg(r, q->argv[2], &e, false) < 0)
-			return -1;
-		if (!escalate_release(de->esc, e.family, e.addr, now_wall_ms(), &ch))
-			return ctl_resp_error(r, "failed", "%s is not throttled or quarantined", q->argv[2]);
-		apply_tier(d, &ch);
-		admin_event(d, "release", q->argv[2]);
-		return r->json ? ctl_resp_printf(r, "{\"released\":\"%s\"}\n", q->argv[2]) :
-				 ctl_resp_printf(r, "released %s\n", q->argv[2]);
-	}
-	return ctl_resp_error(r, "usage", "hosts list | release ADDRESS");
-}
-
-static const struct ctl_command enforce_cmds[] = {
-	{ "blocks", cmd_blocks, "blocks list [detect|dns|list] | add ENTRY [SECONDS] | del ENTRY: kernel blocks" },
-	{ "allow", cmd_allow, "allow list | add ADDRESS[/LEN] | del ADDRESS[/LEN]: destinations never blocked" },
-	{ "hosts", cmd_hosts, "hosts list | release ADDRESS: internal hosts' escalation tiers" },
-	{ NULL, NULL, NULL },
-};
 
 /* ---- life cycle -------------------------------------------------------- */
 
@@ -970,18 +393,19 @@ int daemon_enforce_init(struct daemon *d)
 			de->qallow = q;
 		}
 	}
-	if (allow_refresh(d, NULL) < 0 || lists_sync(d, d->lists) < 0 || enforce_commit(de->enf) < 0) {
+	if (daemon_enforce_allow_refresh(d, NULL) < 0 || lists_sync(d, d->lists) < 0 ||
+	    enforce_commit(de->enf) < 0) {
 		log_warnx("enforcement sets not filled: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 		return -1;
 	}
-	state_restore(d);
+	daemon_state_restore(d);
 	/* The baseline: what the sets held before this start is not counted
 	 * (a restart would count it twice), what comes after is. */
 	de->refused_last_ms = 0;
-	refused_poll(d, now_wall_ms());
+	daemon_escalate_refused_poll(d, now_wall_ms());
 	if (d->ctl)
-		ctl_server_register(d->ctl, enforce_cmds, d);
+		ctl_server_register(d->ctl, daemon_enforce_cmds, d);
 	log_info("enforcement: %zu list endpoints in the kernel, %zu allowlist entries, blocks %s for %us",
 		 ep_table_count(d->lists->endpoints), ep_table_count(de->allow_all),
 		 d->conf->block_by_endpoint ? "by endpoint" : "by address", d->conf->block_timeout);
@@ -998,12 +422,12 @@ void daemon_enforce_tick(struct daemon *d)
 		return;
 	now = now_wall_ms();
 	escalate_expire(de->esc, now, on_tier_expired, d);
-	refused_poll(d, now);
+	daemon_escalate_refused_poll(d, now);
 	for (i = 0; i < DYN_N; i++)
 		if (ep_table_expire(de->dyn[i], now))
 			de->dirty = true;
 	if (de->dirty && now - de->last_save_ms >= 1000)
-		state_save(d);
+		daemon_state_save(d);
 }
 
 int daemon_enforce_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl)
@@ -1030,7 +454,8 @@ int daemon_enforce_reload(struct daemon *d, const struct mw_conf *nc, const stru
 	de->allow_names = names;
 	ep_table_free(de->qallow);
 	de->qallow = q;
-	if (allow_refresh(d, old_names) < 0 || lists_sync(d, nl) < 0 || enforce_commit(de->enf) < 0) {
+	if (daemon_enforce_allow_refresh(d, old_names) < 0 || lists_sync(d, nl) < 0 ||
+	    enforce_commit(de->enf) < 0) {
 		log_warnx("reload: enforcement sets not updated: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 		return -1;
@@ -1048,7 +473,7 @@ void daemon_enforce_fini(struct daemon *d)
 	if (!de)
 		return;
 	if (de->esc)
-		state_save(d);
+		daemon_state_save(d);
 	enforcer_free(de->enf);
 	escalate_free(de->esc);
 	ep_table_free(de->allow_static);
