@@ -120,6 +120,7 @@ struct mw_conf {
 	uint32_t esc_quarantine_after;	/* ... to quarantine it (0: never) */
 	uint32_t esc_throttle_timeout;	/* seconds (0: until released) */
 	uint32_t esc_quarantine_timeout;
+	bool esc_count_alerts;		/* alert-only detections escalate the host too */
 	uint32_t throttle_rate;		/* bytes/s of a throttled host's egress */
 	uint32_t throttle_burst;	/* bytes (0: one second's worth) */
 	uint32_t throttle_conns;	/* new connections/s of a throttled host */

@@ -26,6 +26,9 @@ struct mw_event {
 	enum conf_action action;
 	bool confirmed;
 	bool allowlisted;		/* the destination is allowlisted: reported, not blocked */
+	bool inbound;			/* a flow a host outside opened towards a protected one:
+					 * reported (a relay's inbound leg), never blocked or
+					 * escalated */
 	unsigned int learned;		/* addresses learned from this event (DNS, SNI) */
 	const struct det_learned *learned_addrs;	/* them, or NULL */
 };

@@ -20,6 +20,11 @@ struct nlbatch;
  * The ct mark's clean generations are CLEAN, CLEAN_ALT, then 4 up to the
  * largest value the mask holds (ruleset_gen.c). */
 #define MW_MARK_CLEAN_ALT	3u
+/* Packet mark only, set by the ruleset before queueing a packet of a flow
+ * that a host outside opened towards a protected one (forward hook): the
+ * daemon reports what such a flow carries (a relay's inbound leg) and never
+ * blocks or escalates because of it. Needs a mask of at least 3 bits. */
+#define MW_MARK_INBOUND	4u
 
 enum queue_mech {
 	QMECH_NATIVE = 0,	/* nft "queue" expression */
@@ -34,6 +39,12 @@ struct ruleset_cfg {
 	bool hook_forward;
 	const char *const *interfaces;	/* outbound interface names; n_interfaces == 0: all */
 	unsigned int n_interfaces;
+	/* The forward hook's outside (interfaces, or the default routes' when
+	 * none are set); NULL: interfaces. inbound: also queue flows opened from
+	 * there, with the INBOUND packet mark (needs fwd_interfaces). */
+	const char *const *fwd_interfaces;
+	unsigned int n_fwd_interfaces;
+	bool inbound;
 	uint32_t mark_mask;
 	/* Block verdicts, rate limits, feed sets (enforce.h); NULL: every
 	 * source drops, no limits, no feeds. */
@@ -42,6 +53,8 @@ struct ruleset_cfg {
 
 /* Place a mark value (MW_MARK_*) inside mask. */
 uint32_t ruleset_mark(uint32_t mask, uint32_t value);
+/* Whether mask holds value (its bits all fall inside the mask). */
+bool ruleset_mark_fits(uint32_t mask, uint32_t value);
 
 /* Find out whether the kernel has the native queue expression. 0 and *mech set,
  * or -1 when nftables itself is unusable (log says why). Changes nothing. */

@@ -178,6 +178,7 @@ static const struct item escalation_items[] = {
 	UINT("quarantine_after", esc_quarantine_after, 0, 1000, 10),
 	UINT("throttle_timeout", esc_throttle_timeout, 0, 31536000, 3600),
 	UINT("quarantine_timeout", esc_quarantine_timeout, 0, 31536000, 86400),
+	BOOL("count_alerts", esc_count_alerts, false),
 	{ 0 }
 };
 

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "uplinks.h"
 #include "ruleset.h"
 #include "workers.h"
 
@@ -47,6 +48,8 @@ struct daemon {
 	uint64_t reloads_ok, reloads_failed;
 	/* Verdict loops already warned about, and when (warn_verdict_loops). */
 	uint64_t loops_seen, loops_warned_ms;
+	/* The forward hook's outside when protect.interfaces is empty. */
+	struct uplinks uplinks;
 	/* Kernel-side enforcement: blocks, escalation, persistence (daemon_enforce*.c,
 	 * daemon_escalate.c, daemon_state.c). */
 	struct daemon_enforce *enf;

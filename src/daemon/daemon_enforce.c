@@ -320,7 +320,10 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 	const struct flow_key *k = ev->key;
 	struct escalate_change ch;
 
-	if (!de || ev->type != EVENT_MINING || ev->allowlisted)
+	/* What a flow opened from outside carries is reported, never acted on:
+	 * the protected host it reached is no pool, the remote peer none of
+	 * ours to escalate. */
+	if (!de || ev->type != EVENT_MINING || ev->allowlisted || ev->inbound)
 		return;
 	if (enforce_begin(de->enf) < 0)
 		return;
@@ -345,7 +348,11 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 	} else if (!enforce_pending(de->enf)) {
 		enforce_abort(de->enf);
 	}
-	/* The internal host that did it, unless it is itself allowlisted. */
+	/* The internal host that did it, unless it is itself allowlisted. An
+	 * alert counts only when the admin asks for it (count_alerts): it is
+	 * what the admin chose not to act on. */
+	if (ev->action == ACT_ALERT && !c->esc_count_alerts)
+		return;
 	if (!daemon_enforce_allowlisted(de, k->family, k->addr[0]) &&
 	    escalate_note(de->esc, k->family, k->addr[0], now_wall_ms(), &ch))
 		daemon_escalate_apply(d, &ch);

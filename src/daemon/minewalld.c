@@ -68,10 +68,43 @@ static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l,
 	return 0;
 }
 
-/* policy and feed_names (CONF_MAX_FEEDS) are storage the result points into. */
-static void ruleset_cfg_from(const struct mw_conf *c, struct ruleset_cfg *rc,
-			     struct enforce_policy *policy, const char **feed_names)
+/* The forward hook's outside: protect.interfaces, or else the interfaces of
+ * the default routes. Without either, who opened a forwarded flow cannot be
+ * told, and judging it anyway could block a tenant as a "pool" for what an
+ * outside host sent it: -1, with why (a sentence naming the setting). */
+static int outside_of(const struct mw_conf *c, struct uplinks *u, char *why, size_t size)
 {
+	memset(u, 0, sizeof(*u));
+	if (!c->hook_forward || c->n_interfaces > 0)
+		return 0;
+	if (uplinks_discover(u) < 0) {
+		snprintf(why, size, "protect.interfaces is empty and the routing table could not "
+			 "be read (%s): set protect.interfaces to the interfaces that lead out",
+			 strerror(errno));
+		return -1;
+	}
+	if (u->n == 0) {
+		snprintf(why, size, "protect.interfaces is empty and this host has no default "
+			 "route, so the forward hook cannot tell who opened a flow from where: set "
+			 "protect.interfaces to the interfaces that lead out (e.g. [ \"eth0\" ]), or "
+			 "remove \"forward\" from protect.hooks");
+		return -1;
+	}
+	return 0;
+}
+
+/* policy and feed_names (CONF_MAX_FEEDS) are storage the result points into;
+ * u is the forward hook's outside when protect.interfaces is empty. */
+static void ruleset_cfg_from(const struct mw_conf *c, struct uplinks *u,
+			     struct ruleset_cfg *rc, struct enforce_policy *policy,
+			     const char **feed_names)
+{
+	const char *const *fwd = c->n_interfaces ? (const char *const *)c->interfaces : u->ptr;
+	unsigned int n_fwd = c->n_interfaces ? c->n_interfaces : u->n;
+	unsigned int i;
+
+	for (i = 0; i < u->n; i++)
+		u->ptr[i] = u->name[i];	/* u may have been copied since it was filled */
 	daemon_enforce_policy(c, policy, feed_names);
 	*rc = (struct ruleset_cfg){
 		.queue_num = c->queue_num,
@@ -81,6 +114,10 @@ static void ruleset_cfg_from(const struct mw_conf *c, struct ruleset_cfg *rc,
 		.hook_forward = c->hook_forward,
 		.interfaces = (const char *const *)c->interfaces,
 		.n_interfaces = c->n_interfaces,
+		.fwd_interfaces = n_fwd ? fwd : NULL,
+		.n_fwd_interfaces = n_fwd,
+		.inbound = c->hook_forward && n_fwd > 0 &&
+			   ruleset_mark_fits(c->mark_mask, MW_MARK_INBOUND),
 		.mark_mask = c->mark_mask,
 		.policy = policy,
 	};
@@ -292,6 +329,8 @@ static int reload(struct daemon *d, char **why)
 	struct ruleset_cfg rc;
 	struct queue_cfg qc;
 	struct enforce_policy policy;
+	struct uplinks nu;
+	char outside_why[320];
 	const char *feed_names[CONF_MAX_FEEDS];
 	char *errtext = NULL;
 	size_t errlen = 0;
@@ -321,7 +360,13 @@ static int reload(struct daemon *d, char **why)
 		fail = "cannot open the new queues";
 		goto fail;
 	}
-	ruleset_cfg_from(nc, &rc, &policy, feed_names);
+	if (outside_of(nc, &nu, outside_why, sizeof(outside_why)) < 0) {
+		fail = outside_why;
+		for (i = 0; i < nn; i++)
+			queue_close(nq[i]);
+		goto fail;
+	}
+	ruleset_cfg_from(nc, &nu, &rc, &policy, feed_names);
 	if (ruleset_install(&rc, d->mech) < 0) {
 		fail = "nftables refused the new rules";
 		for (i = 0; i < nn; i++)
@@ -365,6 +410,7 @@ static int reload(struct daemon *d, char **why)
 	}
 	d->conf = nc;
 	d->lists = nl;
+	d->uplinks = nu;
 	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains), ep_table_count(nl->endpoints));
 	d->reloads_ok++;
 	return 0;
@@ -481,7 +527,10 @@ static int run_daemon(struct daemon *d)
 	const char *feed_names[CONF_MAX_FEEDS];
 	struct queue *qs[CONF_MAX_QUEUES];
 	unsigned int nq = 0;
+	char why[320];
 
+	if (outside_of(d->conf, &d->uplinks, why, sizeof(why)) < 0)
+		fatalx("%s", why);
 	if (detect_init() < 0)
 		fatalx("detector initialisation failed");
 	d->events = eventlog_open(d->conf->event_log);
@@ -501,7 +550,16 @@ static int run_daemon(struct daemon *d)
 	d->workers = start_workers(d, qs, nq, d->conf, d->lists);
 	if (!d->workers)
 		fatalx("cannot start the queue workers");
-	ruleset_cfg_from(d->conf, &rc, &policy, feed_names);
+	ruleset_cfg_from(d->conf, &d->uplinks, &rc, &policy, feed_names);
+	if (d->uplinks.n) {
+		char names[UPLINKS_MAX * (IF_NAMESIZE + 1)] = "";
+		unsigned int i;
+
+		for (i = 0; i < d->uplinks.n; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i ? " " : "", d->uplinks.name[i]);
+		log_info("forward hook: the outside is %s (the default routes' interfaces)", names);
+	}
 	if (ruleset_install(&rc, d->mech) < 0) {
 		stop_workers(d, NULL);
 		fatalx("cannot install the nftables rules");
@@ -570,6 +628,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (test_only) {
+		char why[320];
+		struct uplinks u;
+
+		if (outside_of(d.conf, &u, why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s: %s\nconfiguration %s: test failed\n", conf_path, why,
+				conf_path);
+			rc = 1;
+			goto out;
+		}
 		printf("configuration OK\n");
 		rc = 0;
 		goto out;

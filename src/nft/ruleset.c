@@ -217,15 +217,22 @@ static void s_queue(struct build *bd)
 
 
 /* Base chain, priority 10: which packets get inspected at all.
- * forward: a packet leaving through a protected interface in the original
- * direction (an outbound flow), and the replies of such flows coming back in
- * through it. Flows opened from outside are not inspected. With no interface
- * list, every forwarded packet is. */
+ * forward: a packet leaving through an outside interface (protect.interfaces,
+ * or the default routes' interfaces) in the original direction (an outbound
+ * flow), and the replies of such flows coming back in through it. With
+ * cfg->inbound, flows opened from outside towards us are inspected too,
+ * their packets marked INBOUND so the daemon knows who opened them. With no
+ * interface at all, every forwarded packet is. */
 static void rules_select(struct build *bd, const struct hook_def *h)
 {
 	const struct ruleset_cfg *cfg = bd->cfg;
-	unsigned int i;
+	const char *const *names = cfg->interfaces;
+	unsigned int i, n = cfg->n_interfaces;
 
+	if (h->hooknum == NF_INET_FORWARD && cfg->fwd_interfaces) {
+		names = cfg->fwd_interfaces;
+		n = cfg->n_fwd_interfaces;
+	}
 	if (h->hooknum != NF_INET_FORWARD) {
 		uint32_t key = h->hooknum == NF_INET_LOCAL_OUT ? NFT_META_OIFNAME
 							       : NFT_META_IIFNAME;
@@ -235,35 +242,51 @@ static void rules_select(struct build *bd, const struct hook_def *h)
 		x_verdict(bd, NF_ACCEPT, NULL);
 		rule_end(bd);
 	}
-	if (cfg->n_interfaces == 0) {
+	if (n == 0) {
 		rule_begin(bd, h->base);
 		x_verdict(bd, NFT_GOTO, h->inspect);
 		rule_end(bd);
 		return;
 	}
-	for (i = 0; i < cfg->n_interfaces; i++) {
+	for (i = 0; i < n; i++) {
 		switch (h->hooknum) {
 		case NF_INET_LOCAL_OUT:
 			rule_begin(bd, h->base);
-			m_ifname(bd, NFT_META_OIFNAME, cfg->interfaces[i]);
+			m_ifname(bd, NFT_META_OIFNAME, names[i]);
 			x_verdict(bd, NFT_GOTO, h->inspect);
 			rule_end(bd);
 			break;
 		case NF_INET_LOCAL_IN:
 			rule_begin(bd, h->base);
-			m_ifname(bd, NFT_META_IIFNAME, cfg->interfaces[i]);
+			m_ifname(bd, NFT_META_IIFNAME, names[i]);
 			x_verdict(bd, NFT_GOTO, h->inspect);
 			rule_end(bd);
 			break;
 		default:
 			rule_begin(bd, h->base);
-			m_ifname(bd, NFT_META_OIFNAME, cfg->interfaces[i]);
+			m_ifname(bd, NFT_META_OIFNAME, names[i]);
 			m_ct_direction(bd, CT_DIR_ORIGINAL);
 			x_verdict(bd, NFT_GOTO, h->inspect);
 			rule_end(bd);
 			rule_begin(bd, h->base);
-			m_ifname(bd, NFT_META_IIFNAME, cfg->interfaces[i]);
+			m_ifname(bd, NFT_META_IIFNAME, names[i]);
 			m_ct_direction(bd, CT_DIR_REPLY);
+			x_verdict(bd, NFT_GOTO, h->inspect);
+			rule_end(bd);
+			if (!cfg->inbound)
+				break;
+			/* Opened from outside: in through it in the original
+			 * direction, out through it in the reply direction. */
+			rule_begin(bd, h->base);
+			m_ifname(bd, NFT_META_IIFNAME, names[i]);
+			m_ct_direction(bd, CT_DIR_ORIGINAL);
+			s_meta_mark(bd, MW_MARK_INBOUND);
+			x_verdict(bd, NFT_GOTO, h->inspect);
+			rule_end(bd);
+			rule_begin(bd, h->base);
+			m_ifname(bd, NFT_META_OIFNAME, names[i]);
+			m_ct_direction(bd, CT_DIR_REPLY);
+			s_meta_mark(bd, MW_MARK_INBOUND);
 			x_verdict(bd, NFT_GOTO, h->inspect);
 			rule_end(bd);
 			break;
@@ -571,13 +594,18 @@ static int cfg_check(const struct ruleset_cfg *cfg)
 			  (uint32_t)cfg->queue_num + cfg->queue_count - 1);
 		return -1;
 	}
-	for (i = 0; i < cfg->n_interfaces; i++) {
-		const char *n = cfg->interfaces[i];
+	for (i = 0; i < cfg->n_interfaces + cfg->n_fwd_interfaces; i++) {
+		const char *n = i < cfg->n_interfaces ? cfg->interfaces[i]
+						      : cfg->fwd_interfaces[i - cfg->n_interfaces];
 
 		if (n == NULL || n[0] == '\0' || strlen(n) >= IFNAMSIZ) {
 			log_warnx("nftables: bad interface name \"%s\"", n ? n : "");
 			return -1;
 		}
+	}
+	if (cfg->inbound && !ruleset_mark_fits(mask, MW_MARK_INBOUND)) {
+		log_warnx("nftables: mark mask 0x%08x cannot hold the inbound mark", mask);
+		return -1;
 	}
 	return 0;
 }

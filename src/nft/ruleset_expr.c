@@ -28,6 +28,11 @@ uint32_t ruleset_mark(uint32_t mask, uint32_t value)
 	return (value << __builtin_ctz(mask)) & mask;
 }
 
+bool ruleset_mark_fits(uint32_t mask, uint32_t value)
+{
+	return mask != 0 && ((uint64_t)value << __builtin_ctz(mask) & ~(uint64_t)mask) == 0;
+}
+
 const char *family_name(uint16_t family)
 {
 	switch (family) {
@@ -198,6 +203,20 @@ void s_ct_mark(struct build *bd, uint32_t value)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+}
+
+void s_meta_mark(struct build *bd, uint32_t value)
+{
+	uint32_t mask = bd->cfg->mark_mask;
+	struct nftnl_expr *e;
+
+	x_meta(bd, NFT_META_MARK);
+	x_bitwise(bd, ~mask, ruleset_mark(mask, value));
+	e = expr_add(bd, "meta");
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
 }
 
 void s_reject(struct build *bd, bool tcp_reset)

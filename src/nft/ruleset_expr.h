@@ -71,5 +71,7 @@ void m_ct_clean_any(struct build *bd);
 void m_ct_orig_saddr_in(struct build *bd, int v, const char *set, bool inv);
 void s_ct_mark(struct build *bd, uint32_t value);
 void s_reject(struct build *bd, bool tcp_reset);
+/* meta mark set (meta mark & ~mask) | value. */
+void s_meta_mark(struct build *bd, uint32_t value);
 
 #endif

@@ -57,6 +57,7 @@ struct judge {
 	uint64_t now_ms;
 	struct queue_verdict *v;
 	bool blocked;
+	bool inbound;		/* the packet carries the INBOUND mark: opened from outside */
 };
 
 static void engine_apply_conf(struct engine *e, const struct mw_conf *c, const struct pool_lists *l)
@@ -254,6 +255,7 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 		.allowlisted = allowlisted,
 		.learned = f->n_learned,
 		.learned_addrs = f->learned,
+		.inbound = j->inbound,
 	};
 
 	/* A name a feed lists says which feeds (and whether the lists too):
@@ -290,6 +292,7 @@ static void engine_relay_check(struct judge *j)
 	struct mw_event ev = {
 		.type = EVENT_MINING, .ts = *j->ts, .key = k, .detector = "relay",
 		.dialect = "mining-relay", .detail = detail, .action = ACT_ALERT,
+		.inbound = j->inbound,
 	};
 
 	memcpy(c.addr, k->addr[0], 16);
@@ -344,8 +347,10 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 		allowlisted = true;
 	}
 	/* A name only alert (or uncorroborated) feeds list is reported, not
-	 * blocked, and teaches no address to block. */
-	if (alert_only)
+	 * blocked, and teaches no address to block. So is what a flow opened
+	 * from outside carries: the protected host answering it is no pool,
+	 * and what it tells the relay tracker is the relay's inbound leg. */
+	if (alert_only || j->inbound)
 		act = ACT_ALERT;
 	else
 		engine_learn(j, f);
@@ -416,7 +421,8 @@ static bool engine_budget_spent(const struct engine *e, const struct flow *fl)
 void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t mark,
 		   uint64_t now_ms, const struct timeval *ts, struct queue_verdict *v)
 {
-	struct judge j = { .e = e, .mark = mark, .ts = ts, .now_ms = now_ms, .v = v };
+	struct judge j = { .e = e, .mark = mark, .ts = ts, .now_ms = now_ms, .v = v,
+			   .inbound = verdict_inbound(&e->pol, mark) };
 	struct det_stream s = { 0 };
 	enum detect_outcome out;
 	enum flow_dir dir;

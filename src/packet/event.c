@@ -140,6 +140,8 @@ int event_format_json(char *buf, size_t size, const struct mw_event *ev)
 		return -1;
 	if (ev->confirmed && append(buf, size, &pos, ",\"confirmed\":true") < 0)
 		return -1;
+	if (ev->inbound && append(buf, size, &pos, ",\"opened_by\":\"remote\"") < 0)
+		return -1;
 	if (ev->allowlisted && append(buf, size, &pos, ",\"allowlisted\":true") < 0)
 		return -1;
 	if (ev->learned && append(buf, size, &pos, ",\"learned\":%u", ev->learned) < 0)
@@ -157,7 +159,7 @@ int event_format_text(char *buf, size_t size, const struct mw_event *ev)
 
 	pkt_addr_str(k->family, k->addr[0], src, sizeof(src));
 	pkt_addr_str(k->family, k->addr[1], dst, sizeof(dst));
-	n = snprintf(buf, size, "%s %s %s%s%s:%u -> %s%s%s:%u %s%s%s%s%s action=%s%s",
+	n = snprintf(buf, size, "%s %s %s%s%s:%u -> %s%s%s:%u %s%s%s%s%s action=%s%s%s",
 		     ev->type == EVENT_MINING ? "mining" : "decision", proto_name(k->proto),
 		     k->family == AF_INET6 ? "[" : "", src, k->family == AF_INET6 ? "]" : "", k->port[0],
 		     k->family == AF_INET6 ? "[" : "", dst, k->family == AF_INET6 ? "]" : "", k->port[1],
@@ -165,6 +167,7 @@ int event_format_text(char *buf, size_t size, const struct mw_event *ev)
 		     ev->dialect && ev->dialect[0] ? "/" : "", ev->dialect ? ev->dialect : "",
 		     ev->detail && ev->detail[0] ? " " : "", ev->detail ? ev->detail : "",
 		     ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass",
-		     ev->allowlisted ? " (allowlisted: not blocked)" : "");
+		     ev->allowlisted ? " (allowlisted: not blocked)" : "",
+		     ev->inbound ? " (opened from outside: reported, not blocked)" : "");
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }

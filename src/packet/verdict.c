@@ -51,6 +51,12 @@ bool verdict_returned(const struct verdict_policy *pol, uint32_t pkt_mark)
 				       m == ruleset_mark(pol->mark_mask, MW_MARK_REJECT));
 }
 
+bool verdict_inbound(const struct verdict_policy *pol, uint32_t pkt_mark)
+{
+	return ruleset_mark_fits(pol->mark_mask, MW_MARK_INBOUND) &&
+	       (pkt_mark & pol->mark_mask) == ruleset_mark(pol->mark_mask, MW_MARK_INBOUND);
+}
+
 void verdict_drop(struct queue_verdict *v)
 {
 	v->action = QV_DROP;

@@ -31,6 +31,8 @@ void verdict_hold(struct queue_verdict *v);
 /* Whether the packet already carries our drop or reject verdict: it came back
  * to the queue after NF_REPEAT instead of leaving the ruleset (a loop). */
 bool verdict_returned(const struct verdict_policy *pol, uint32_t pkt_mark);
+/* Whether the ruleset marked the packet as part of a flow opened from outside. */
+bool verdict_inbound(const struct verdict_policy *pol, uint32_t pkt_mark);
 /* Drop this packet, mark nothing (a looping packet). */
 void verdict_drop(struct queue_verdict *v);
 /* Something went wrong judging this packet (malformed, no memory): follow the fail mode. */

@@ -42,7 +42,7 @@ struct worker_msg {
 	char dialect[32];
 	char detail[WORKER_DETAIL_MAX];
 	enum conf_action action;
-	bool confirmed, allowlisted;
+	bool confirmed, allowlisted, inbound;
 	unsigned int n_learned;
 	struct det_learned learned[DET_MAX_LEARNED];
 };
@@ -155,6 +155,7 @@ static void worker_on_event(void *arg, const struct mw_event *ev)
 		m->action = ev->action;
 		m->confirmed = ev->confirmed;
 		m->allowlisted = ev->allowlisted;
+		m->inbound = ev->inbound;
 		m->n_learned = ev->learned_addrs ? (ev->learned < DET_MAX_LEARNED ? ev->learned : DET_MAX_LEARNED) : 0;
 		if (m->n_learned)
 			memcpy(m->learned, ev->learned_addrs, m->n_learned * sizeof(m->learned[0]));
@@ -345,6 +346,7 @@ static void deliver(struct workers *ws, struct worker_msg *m)
 			.action = m->action,
 			.confirmed = m->confirmed,
 			.allowlisted = m->allowlisted,
+			.inbound = m->inbound,
 			.learned = m->n_learned,
 			.learned_addrs = m->n_learned ? m->learned : NULL,
 		};

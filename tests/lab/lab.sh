@@ -165,6 +165,10 @@ lab_up() {
 	ip -n "$LAB_CLIENT" -6 route add default via $LAB_GWC6 || lab_fail "client v6 route"
 	ip -n "$LAB_POOL" route add default via $LAB_GWP4 || lab_fail "pool v4 route"
 	ip -n "$LAB_POOL" -6 route add default via $LAB_GWP6 || lab_fail "pool v6 route"
+	# The gateway's default routes lead to the pool side: that is its outside
+	# (protect.interfaces empty takes the default routes' interfaces).
+	ip -n "$LAB_GW" route add default via $LAB_P4 || lab_fail "gateway v4 default route"
+	ip -n "$LAB_GW" -6 route add default via $LAB_P6 || lab_fail "gateway v6 default route"
 
 	lab_wait 5 lab_client ping -c1 -W1 $LAB_P4 || lab_fail "lab: client cannot ping the pool (v4)"
 	lab_wait 5 lab_client ping -6 -c1 -W1 $LAB_P6 || lab_fail "lab: client cannot ping the pool (v6)"
