@@ -26,12 +26,10 @@
  * time by more than a tick. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -39,6 +37,7 @@
 #include "ctl_server.h"
 #include "daemon_enforce.h"
 #include "daemon_feeds.h"
+#include "daemon_feeds_int.h"
 #include "enforce.h"
 #include "event.h"
 #include "eventlog.h"
@@ -50,7 +49,6 @@
 #include "pool_lists.h"
 #include "workers.h"
 
-#define DF_NO_EXPIRY_TTL	86400	/* published TTL of a block without expiry */
 #define DF_RETRY_MS		10000	/* after a failed expiry sync */
 
 struct df_feed {
@@ -529,69 +527,6 @@ retry:
 	x->next_expiry_ms = now + DF_RETRY_MS;
 }
 
-/* ---- publishing ----------------------------------------------------------- */
-
-struct pub_arg {
-	struct feed_pub_item *v;
-	size_t n, cap;
-};
-
-static int pub_item_cb(const struct ep_entry *e, void *arg)
-{
-	struct pub_arg *a = arg;
-
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct feed_pub_item *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	memset(&a->v[a->n], 0, sizeof(a->v[a->n]));
-	a->v[a->n].ep = *e;
-	a->v[a->n].ep.expires_ms = 0;
-	a->v[a->n].ep.tag = 0;
-	a->v[a->n].ttl = e->expires_ms ? (e->expires_ms + 999) / 1000u : DF_NO_EXPIRY_TTL;
-	a->v[a->n].reason = "mining protocol seen";
-	a->n++;
-	return 0;
-}
-
-/* What we publish: the daemon's own detection blocks, as the kernel holds them. */
-static int pub_collect(struct feed_pub_item **items, size_t *n, void *arg)
-{
-	struct daemon *d = arg;
-	struct enforcer *e = daemon_enforcer(d);
-	struct pub_arg a = { 0 };
-
-	if (!e || enforce_list(e, ENF_DETECT, NULL, pub_item_cb, &a) != 0) {
-		free(a.v);
-		return -1;
-	}
-	*items = a.v;
-	*n = a.n;
-	return 0;
-}
-
-static struct feed_pub *pub_open(struct daemon *d, const struct mw_conf *c)
-{
-	struct feed_pub *p;
-
-	if (!c->publish_dir || !c->publish_secret_key)
-		return NULL;
-	if (mkdir(c->publish_dir, 0755) < 0 && errno != EEXIST)
-		log_warn("publish: cannot create %s", c->publish_dir);
-	p = feed_pub_new(c, pub_collect, d);
-	if (!p && errno)
-		log_warnx("publish: off (%s)", strerror(errno));
-	else if (p)
-		log_info("publish: our detections into %s every %us", c->publish_dir,
-			 c->publish_interval);
-	return p;
-}
-
 /* ---- control commands ----------------------------------------------------- */
 
 static void time_str(char *out, size_t size, time_t t)
@@ -827,7 +762,7 @@ int daemon_feeds_init(struct daemon *d)
 		if (feed_subs_start(df->subs) < 0)
 			return -1;
 	}
-	df->pub = pub_open(d, d->conf);
+	df->pub = df_pub_open(d, d->conf);
 	if (d->ctl && !df->registered && ctl_server_register(d->ctl, feeds_cmds, d) == 0)
 		df->registered = true;
 	log_info("feeds: %u subscribed%s", df->n, df->pub ? ", publishing" : "");
@@ -873,7 +808,7 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct
 	df->lists = nl;
 	if (pub_differ(d->conf, nc)) {
 		feed_pub_free(df->pub);
-		df->pub = pub_open(d, nc);
+		df->pub = df_pub_open(d, nc);
 	}
 	if (!subs_differ(d->conf, nc)) {
 		if (df->subs && protect_set(df->subs, nc) < 0)
