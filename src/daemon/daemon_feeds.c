@@ -51,43 +51,6 @@
 
 #define DF_RETRY_MS		10000	/* after a failed expiry sync */
 
-struct df_feed {
-	char name[FEED_PROVIDER_MAX];
-	enum conf_feed_action action;
-	/* Address entries of the applied feed, sorted by ep_cmp; expires_ms is
-	 * wall-clock ms (0: never), tag unused. */
-	struct ep_entry *eps;
-	size_t n;
-	/* Domain entries of the applied feed, sorted by pool_domain_cmp. */
-	struct pool_domain *doms;
-	size_t ndoms;
-	size_t dom_blocked, dom_alerted;	/* live domains as last built */
-	size_t blocked, alerted;	/* as last synced */
-	/* What the last commit left in the kernel, so the next sync needs no
-	 * read-back; kern_known false (start, failed commit): read the sets. */
-	struct ep_entry *kern;
-	bool kern_known;
-	uint64_t serial;
-	uint64_t next_expiry_ms;	/* earliest entry or feed expiry; 0 none */
-	unsigned long seen_rejected, seen_errors;
-};
-
-struct daemon_feeds {
-	struct feed_subs *subs;
-	struct feed_pub *pub;
-	struct df_feed feed[CONF_MAX_FEEDS];
-	unsigned int n;
-	unsigned int corroborate;
-	/* The pool domains the workers use (NULL: the lists' own, no feed
-	 * lists a domain). */
-	struct pool_domains *pd;
-	/* The lists pd joins: d->lists, or during a reload the new ones
-	 * (cached feeds are applied before d->lists is replaced). */
-	const struct pool_lists *lists;
-	bool registered;
-	struct log_ratelimit rl;
-};
-
 /* ---- entries ------------------------------------------------------------ */
 
 static int ep_cmp(const void *a, const void *b)
@@ -122,7 +85,7 @@ static bool covers(const struct ep_entry *a, const struct ep_entry *b)
 	return !bits || ((a->addr[full] ^ b->addr[full]) & (uint8_t)(0xff << (8 - bits))) == 0;
 }
 
-static struct df_feed *df_find(struct daemon_feeds *df, const char *name)
+struct df_feed *df_find(struct daemon_feeds *df, const char *name)
 {
 	unsigned int i;
 
@@ -229,7 +192,7 @@ static int domains_refresh(struct daemon *d, const struct pool_lists *lists)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void json_str(char *out, size_t size, const char *s)
+void df_json_str(char *out, size_t size, const char *s)
 {
 	size_t o = 0;
 
@@ -256,7 +219,7 @@ static void feed_event(struct daemon *d, const struct df_feed *x, uint64_t seria
 
 	gettimeofday(&tv, NULL);
 	event_timestamp(ts, sizeof(ts), &tv);
-	json_str(why, sizeof(why), reason);
+	df_json_str(why, sizeof(why), reason);
 	snprintf(json, sizeof(json),
 		 "{\"timestamp\":\"%s\",\"event_type\":\"feed\",\"name\":\"%s\",\"serial\":%llu,"
 		 "\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,\"domains\":%zu,"
@@ -527,108 +490,6 @@ retry:
 	x->next_expiry_ms = now + DF_RETRY_MS;
 }
 
-/* ---- control commands ----------------------------------------------------- */
-
-static void time_str(char *out, size_t size, time_t t)
-{
-	struct tm tm;
-
-	if (!t || !gmtime_r(&t, &tm))
-		snprintf(out, size, "never");
-	else
-		strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
-{
-	struct feed_sub_status st[CONF_MAX_FEEDS];
-	size_t n = df->subs ? feed_subs_status(df->subs, st, CONF_MAX_FEEDS) : 0, i;
-
-	if (n > CONF_MAX_FEEDS)
-		n = CONF_MAX_FEEDS;
-	if (r->json)
-		ctl_resp_printf(r, "[");
-	else
-		ctl_resp_printf(r, "%-20s %8s %9s %9s %9s %8s %-20s %s\n", "NAME", "SERIAL", "ENTRIES",
-				"BLOCKED", "ALERTONLY", "REJECTED", "LAST OK", "URL");
-	for (i = 0; i < n; i++) {
-		const struct df_feed *x = df_find(df, st[i].name);
-		char ok[32], errt[32], url[600], err[520];
-
-		time_str(ok, sizeof(ok), st[i].last_ok);
-		time_str(errt, sizeof(errt), st[i].last_error_time);
-		if (r->json) {
-			json_str(url, sizeof(url), st[i].url ? st[i].url : "");
-			json_str(err, sizeof(err), st[i].last_error);
-			ctl_resp_printf(r, "%s{\"name\":\"%s\",\"url\":\"%s\",\"have\":%s,\"serial\":%llu,"
-					"\"expires\":%lld,\"last_ok\":%lld,\"last_error\":\"%s\","
-					"\"last_error_time\":%lld,\"rejected\":%lu,\"errors\":%lu,"
-					"\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,"
-					"\"domains\":%zu,\"domains_alert_only\":%zu,\"next_fetch\":%lld}",
-					i ? "," : "", st[i].name, url, st[i].have ? "true" : "false",
-					(unsigned long long)st[i].serial, (long long)st[i].expires,
-					(long long)st[i].last_ok, err, (long long)st[i].last_error_time,
-					st[i].rejected, st[i].errors, st[i].entries, x ? x->blocked : 0,
-					x ? x->alerted : 0, x ? x->dom_blocked + x->dom_alerted : 0,
-					x ? x->dom_alerted : 0, (long long)st[i].next_fetch);
-		} else {
-			char ser[24];
-
-			if (st[i].have)
-				snprintf(ser, sizeof(ser), "%llu", (unsigned long long)st[i].serial);
-			else
-				snprintf(ser, sizeof(ser), "-");
-			ctl_resp_printf(r, "%-20s %8s %9zu %9zu %9zu %8lu %-20s %s\n", st[i].name, ser,
-					st[i].entries, x ? x->blocked : 0, x ? x->alerted : 0,
-					st[i].rejected, ok, st[i].url ? st[i].url : "");
-			if (st[i].last_error[0])
-				ctl_resp_printf(r, "  last error %s: %s\n", errt, st[i].last_error);
-		}
-	}
-	if (r->json)
-		ctl_resp_printf(r, "]\n");
-	return 0;
-}
-
-static int cmd_feeds(void *arg, const struct ctl_req *q, struct ctl_resp *r)
-{
-	struct daemon *d = arg;
-	struct daemon_feeds *df = d->feeds;
-	const char *sub = q->argc > 1 ? q->argv[1] : "list";
-
-	if (!df)
-		return ctl_resp_error(r, "failed", "feeds are not running");
-	if (strcmp(sub, "list") == 0 && q->argc <= 2)
-		return feeds_list(df, r);
-	if (strcmp(sub, "sync") == 0 && q->argc <= 3) {
-		const char *name = q->argc == 3 ? q->argv[2] : NULL;
-
-		if (!df->subs || feed_subs_sync_now(df->subs, name) < 0)
-			return ctl_resp_error(r, "failed", name ? "no feed named %s" : "no feeds%s",
-					      name ? name : " configured");
-		return r->json ? ctl_resp_printf(r, "{\"sync\":\"%s\"}\n", name ? name : "*") :
-				 ctl_resp_printf(r, "fetching %s now\n", name ? name : "every feed");
-	}
-	if (strcmp(sub, "publish") == 0 && q->argc == 2) {
-		if (!df->pub)
-			return ctl_resp_error(r, "failed", "publishing is off (feed.publish needs dir "
-					      "and secret_key)");
-		if (feed_pub_now(df->pub, time(NULL)) < 0)
-			return ctl_resp_error(r, "failed", "publishing failed (see the log)");
-		return r->json ? ctl_resp_printf(r, "{\"published\":%llu}\n",
-						 (unsigned long long)feed_pub_serial(df->pub)) :
-				 ctl_resp_printf(r, "published serial %llu\n",
-						 (unsigned long long)feed_pub_serial(df->pub));
-	}
-	return ctl_resp_error(r, "usage", "feeds list | sync [NAME] | publish");
-}
-
-static const struct ctl_command feeds_cmds[] = {
-	{ "feeds", cmd_feeds, "feeds list | sync [NAME] | publish: subscribed feeds; fetch now; "
-	  "publish our detections now" },
-	{ NULL, NULL, NULL },
-};
-
 /* ---- life cycle ------------------------------------------------------------- */
 
 /* Own addresses, resolvers and the allowlist's addresses and prefixes (names
@@ -763,7 +624,7 @@ int daemon_feeds_init(struct daemon *d)
 			return -1;
 	}
 	df->pub = df_pub_open(d, d->conf);
-	if (d->ctl && !df->registered && ctl_server_register(d->ctl, feeds_cmds, d) == 0)
+	if (d->ctl && !df->registered && ctl_server_register(d->ctl, df_ctl_cmds, d) == 0)
 		df->registered = true;
 	log_info("feeds: %u subscribed%s", df->n, df->pub ? ", publishing" : "");
 	return 0;
