@@ -61,6 +61,14 @@ struct daemon_feeds {
 struct df_feed *df_find(struct daemon_feeds *df, const char *name);
 /* s as the inside of a JSON string, cut to fit size. */
 void df_json_str(char *out, size_t size, const char *s);
+/* feed_subs' apply callback (arg: the daemon): the feed's full set into its
+ * kernel sets and the pool domains. 0, or -1 with nothing changed. */
+int df_on_apply(const char *name, const struct feed *f, void *arg);
+/* Hand pd to the workers, the previous set freed once none uses it. */
+void df_domains_publish(struct daemon *d, struct pool_domains *pd);
+/* Build and publish the pool domains from lists and what the feeds hold now.
+ * 0, or -1 with a log line (the previous set stays). */
+int df_domains_refresh(struct daemon *d, const struct pool_lists *lists);
 
 /* daemon_feeds_pub.c: the publisher of our detections when c asks for one
  * (publish dir and secret key), else NULL; why not is logged. */
