@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Feeds in the daemon: each accepted feed becomes its kernel sets in one
- * atomic batch; our own detections are published as a signed feed.
+ * atomic batch, and its domains join the pool domains. Our own detections
+ * are published by daemon_feeds_pub.c, the feeds command is in
+ * daemon_feeds_ctl.c, start and reload in daemon_feeds_conf.c.
  *
  * What an entry does. "block": into the feed's sets (ip, cidr, ip:port).
  * "throttle" and "alert": no kernel change, only counted and reported in the
@@ -26,23 +28,20 @@
  * time by more than a tick. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include "ctl_cmds.h"
-#include "ctl_server.h"
 #include "daemon_enforce.h"
 #include "daemon_feeds.h"
+#include "daemon_feeds_int.h"
 #include "enforce.h"
 #include "event.h"
 #include "eventlog.h"
-#include "feed_fetch.h"
 #include "feed_pub.h"
 #include "feed_sub.h"
 #include "log.h"
@@ -50,45 +49,7 @@
 #include "pool_lists.h"
 #include "workers.h"
 
-#define DF_NO_EXPIRY_TTL	86400	/* published TTL of a block without expiry */
 #define DF_RETRY_MS		10000	/* after a failed expiry sync */
-
-struct df_feed {
-	char name[FEED_PROVIDER_MAX];
-	enum conf_feed_action action;
-	/* Address entries of the applied feed, sorted by ep_cmp; expires_ms is
-	 * wall-clock ms (0: never), tag unused. */
-	struct ep_entry *eps;
-	size_t n;
-	/* Domain entries of the applied feed, sorted by pool_domain_cmp. */
-	struct pool_domain *doms;
-	size_t ndoms;
-	size_t dom_blocked, dom_alerted;	/* live domains as last built */
-	size_t blocked, alerted;	/* as last synced */
-	/* What the last commit left in the kernel, so the next sync needs no
-	 * read-back; kern_known false (start, failed commit): read the sets. */
-	struct ep_entry *kern;
-	bool kern_known;
-	uint64_t serial;
-	uint64_t next_expiry_ms;	/* earliest entry or feed expiry; 0 none */
-	unsigned long seen_rejected, seen_errors;
-};
-
-struct daemon_feeds {
-	struct feed_subs *subs;
-	struct feed_pub *pub;
-	struct df_feed feed[CONF_MAX_FEEDS];
-	unsigned int n;
-	unsigned int corroborate;
-	/* The pool domains the workers use (NULL: the lists' own, no feed
-	 * lists a domain). */
-	struct pool_domains *pd;
-	/* The lists pd joins: d->lists, or during a reload the new ones
-	 * (cached feeds are applied before d->lists is replaced). */
-	const struct pool_lists *lists;
-	bool registered;
-	struct log_ratelimit rl;
-};
 
 /* ---- entries ------------------------------------------------------------ */
 
@@ -124,7 +85,7 @@ static bool covers(const struct ep_entry *a, const struct ep_entry *b)
 	return !bits || ((a->addr[full] ^ b->addr[full]) & (uint8_t)(0xff << (8 - bits))) == 0;
 }
 
-static struct df_feed *df_find(struct daemon_feeds *df, const char *name)
+struct df_feed *df_find(struct daemon_feeds *df, const char *name)
 {
 	unsigned int i;
 
@@ -195,7 +156,7 @@ static struct pool_domains *domains_build(struct daemon_feeds *df, const struct 
 
 /* Hand pd to the workers; the previous set is freed once every worker
  * moved on (kept, and logged by workers, if one did not). */
-static void domains_publish(struct daemon *d, struct pool_domains *pd)
+void df_domains_publish(struct daemon *d, struct pool_domains *pd)
 {
 	struct daemon_feeds *df = d->feeds;
 	struct pool_domains *old = df->pd;
@@ -208,7 +169,7 @@ static void domains_publish(struct daemon *d, struct pool_domains *pd)
 
 /* Build and publish the pool domains from what the feeds hold now (after a
  * reload: new lists, a new feed table). 0 or -1 (the previous set stays). */
-static int domains_refresh(struct daemon *d, const struct pool_lists *lists)
+int df_domains_refresh(struct daemon *d, const struct pool_lists *lists)
 {
 	struct daemon_feeds *df = d->feeds;
 	size_t bl[CONF_MAX_FEEDS], al[CONF_MAX_FEEDS];
@@ -221,7 +182,7 @@ static int domains_refresh(struct daemon *d, const struct pool_lists *lists)
 		log_warnx("feeds: pool domains not rebuilt (out of memory); the previous ones stay");
 		return -1;
 	}
-	domains_publish(d, pd);
+	df_domains_publish(d, pd);
 	for (i = 0; i < df->n; i++) {
 		df->feed[i].dom_blocked = bl[i];
 		df->feed[i].dom_alerted = al[i];
@@ -231,7 +192,7 @@ static int domains_refresh(struct daemon *d, const struct pool_lists *lists)
 
 /* ---- events ------------------------------------------------------------- */
 
-static void json_str(char *out, size_t size, const char *s)
+void df_json_str(char *out, size_t size, const char *s)
 {
 	size_t o = 0;
 
@@ -258,7 +219,7 @@ static void feed_event(struct daemon *d, const struct df_feed *x, uint64_t seria
 
 	gettimeofday(&tv, NULL);
 	event_timestamp(ts, sizeof(ts), &tv);
-	json_str(why, sizeof(why), reason);
+	df_json_str(why, sizeof(why), reason);
 	snprintf(json, sizeof(json),
 		 "{\"timestamp\":\"%s\",\"event_type\":\"feed\",\"name\":\"%s\",\"serial\":%llu,"
 		 "\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,\"domains\":%zu,"
@@ -396,7 +357,7 @@ fail:
  * domains are built into the next pool domains before the address sets are
  * committed, so a failure of either changes nothing; the domains are handed
  * to the workers right after the commit. */
-static int on_apply(const char *name, const struct feed *f, void *arg)
+int df_on_apply(const char *name, const struct feed *f, void *arg)
 {
 	struct daemon *d = arg;
 	struct daemon_feeds *df = d->feeds;
@@ -461,7 +422,7 @@ static int on_apply(const char *name, const struct feed *f, void *arg)
 	x->doms = dv;
 	x->ndoms = dom;
 	x->next_expiry_ms = next_expiry_doms(x->next_expiry_ms, dv, dom);
-	domains_publish(d, pd);
+	df_domains_publish(d, pd);
 	for (i = 0; i < df->n; i++) {
 		df->feed[i].dom_blocked = bl[i];
 		df->feed[i].dom_alerted = al[i];
@@ -516,7 +477,7 @@ static void expire_feed(struct daemon *d, struct df_feed *x, uint64_t now)
 	x->doms = dv;
 	x->ndoms = dn;
 	x->next_expiry_ms = next_expiry_doms(x->next_expiry_ms, dv, dn);
-	domains_publish(d, pd);
+	df_domains_publish(d, pd);
 	for (i = 0; i < df->n; i++) {
 		df->feed[i].dom_blocked = bl[i];
 		df->feed[i].dom_alerted = al[i];
@@ -529,310 +490,7 @@ retry:
 	x->next_expiry_ms = now + DF_RETRY_MS;
 }
 
-/* ---- publishing ----------------------------------------------------------- */
-
-struct pub_arg {
-	struct feed_pub_item *v;
-	size_t n, cap;
-};
-
-static int pub_item_cb(const struct ep_entry *e, void *arg)
-{
-	struct pub_arg *a = arg;
-
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct feed_pub_item *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	memset(&a->v[a->n], 0, sizeof(a->v[a->n]));
-	a->v[a->n].ep = *e;
-	a->v[a->n].ep.expires_ms = 0;
-	a->v[a->n].ep.tag = 0;
-	a->v[a->n].ttl = e->expires_ms ? (e->expires_ms + 999) / 1000u : DF_NO_EXPIRY_TTL;
-	a->v[a->n].reason = "mining protocol seen";
-	a->n++;
-	return 0;
-}
-
-/* What we publish: the daemon's own detection blocks, as the kernel holds them. */
-static int pub_collect(struct feed_pub_item **items, size_t *n, void *arg)
-{
-	struct daemon *d = arg;
-	struct enforcer *e = daemon_enforcer(d);
-	struct pub_arg a = { 0 };
-
-	if (!e || enforce_list(e, ENF_DETECT, NULL, pub_item_cb, &a) != 0) {
-		free(a.v);
-		return -1;
-	}
-	*items = a.v;
-	*n = a.n;
-	return 0;
-}
-
-static struct feed_pub *pub_open(struct daemon *d, const struct mw_conf *c)
-{
-	struct feed_pub *p;
-
-	if (!c->publish_dir || !c->publish_secret_key)
-		return NULL;
-	if (mkdir(c->publish_dir, 0755) < 0 && errno != EEXIST)
-		log_warn("publish: cannot create %s", c->publish_dir);
-	p = feed_pub_new(c, pub_collect, d);
-	if (!p && errno)
-		log_warnx("publish: off (%s)", strerror(errno));
-	else if (p)
-		log_info("publish: our detections into %s every %us", c->publish_dir,
-			 c->publish_interval);
-	return p;
-}
-
-/* ---- control commands ----------------------------------------------------- */
-
-static void time_str(char *out, size_t size, time_t t)
-{
-	struct tm tm;
-
-	if (!t || !gmtime_r(&t, &tm))
-		snprintf(out, size, "never");
-	else
-		strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
-{
-	struct feed_sub_status st[CONF_MAX_FEEDS];
-	size_t n = df->subs ? feed_subs_status(df->subs, st, CONF_MAX_FEEDS) : 0, i;
-
-	if (n > CONF_MAX_FEEDS)
-		n = CONF_MAX_FEEDS;
-	if (r->json)
-		ctl_resp_printf(r, "[");
-	else
-		ctl_resp_printf(r, "%-20s %8s %9s %9s %9s %8s %-20s %s\n", "NAME", "SERIAL", "ENTRIES",
-				"BLOCKED", "ALERTONLY", "REJECTED", "LAST OK", "URL");
-	for (i = 0; i < n; i++) {
-		const struct df_feed *x = df_find(df, st[i].name);
-		char ok[32], errt[32], url[600], err[520];
-
-		time_str(ok, sizeof(ok), st[i].last_ok);
-		time_str(errt, sizeof(errt), st[i].last_error_time);
-		if (r->json) {
-			json_str(url, sizeof(url), st[i].url ? st[i].url : "");
-			json_str(err, sizeof(err), st[i].last_error);
-			ctl_resp_printf(r, "%s{\"name\":\"%s\",\"url\":\"%s\",\"have\":%s,\"serial\":%llu,"
-					"\"expires\":%lld,\"last_ok\":%lld,\"last_error\":\"%s\","
-					"\"last_error_time\":%lld,\"rejected\":%lu,\"errors\":%lu,"
-					"\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,"
-					"\"domains\":%zu,\"domains_alert_only\":%zu,\"next_fetch\":%lld}",
-					i ? "," : "", st[i].name, url, st[i].have ? "true" : "false",
-					(unsigned long long)st[i].serial, (long long)st[i].expires,
-					(long long)st[i].last_ok, err, (long long)st[i].last_error_time,
-					st[i].rejected, st[i].errors, st[i].entries, x ? x->blocked : 0,
-					x ? x->alerted : 0, x ? x->dom_blocked + x->dom_alerted : 0,
-					x ? x->dom_alerted : 0, (long long)st[i].next_fetch);
-		} else {
-			char ser[24];
-
-			if (st[i].have)
-				snprintf(ser, sizeof(ser), "%llu", (unsigned long long)st[i].serial);
-			else
-				snprintf(ser, sizeof(ser), "-");
-			ctl_resp_printf(r, "%-20s %8s %9zu %9zu %9zu %8lu %-20s %s\n", st[i].name, ser,
-					st[i].entries, x ? x->blocked : 0, x ? x->alerted : 0,
-					st[i].rejected, ok, st[i].url ? st[i].url : "");
-			if (st[i].last_error[0])
-				ctl_resp_printf(r, "  last error %s: %s\n", errt, st[i].last_error);
-		}
-	}
-	if (r->json)
-		ctl_resp_printf(r, "]\n");
-	return 0;
-}
-
-static int cmd_feeds(void *arg, const struct ctl_req *q, struct ctl_resp *r)
-{
-	struct daemon *d = arg;
-	struct daemon_feeds *df = d->feeds;
-	const char *sub = q->argc > 1 ? q->argv[1] : "list";
-
-	if (!df)
-		return ctl_resp_error(r, "failed", "feeds are not running");
-	if (strcmp(sub, "list") == 0 && q->argc <= 2)
-		return feeds_list(df, r);
-	if (strcmp(sub, "sync") == 0 && q->argc <= 3) {
-		const char *name = q->argc == 3 ? q->argv[2] : NULL;
-
-		if (!df->subs || feed_subs_sync_now(df->subs, name) < 0)
-			return ctl_resp_error(r, "failed", name ? "no feed named %s" : "no feeds%s",
-					      name ? name : " configured");
-		return r->json ? ctl_resp_printf(r, "{\"sync\":\"%s\"}\n", name ? name : "*") :
-				 ctl_resp_printf(r, "fetching %s now\n", name ? name : "every feed");
-	}
-	if (strcmp(sub, "publish") == 0 && q->argc == 2) {
-		if (!df->pub)
-			return ctl_resp_error(r, "failed", "publishing is off (feed.publish needs dir "
-					      "and secret_key)");
-		if (feed_pub_now(df->pub, time(NULL)) < 0)
-			return ctl_resp_error(r, "failed", "publishing failed (see the log)");
-		return r->json ? ctl_resp_printf(r, "{\"published\":%llu}\n",
-						 (unsigned long long)feed_pub_serial(df->pub)) :
-				 ctl_resp_printf(r, "published serial %llu\n",
-						 (unsigned long long)feed_pub_serial(df->pub));
-	}
-	return ctl_resp_error(r, "usage", "feeds list | sync [NAME] | publish");
-}
-
-static const struct ctl_command feeds_cmds[] = {
-	{ "feeds", cmd_feeds, "feeds list | sync [NAME] | publish: subscribed feeds; fetch now; "
-	  "publish our detections now" },
-	{ NULL, NULL, NULL },
-};
-
-/* ---- life cycle ------------------------------------------------------------- */
-
-/* Own addresses, resolvers and the allowlist's addresses and prefixes (names
- * in the allowlist are resolved by daemon_enforce; not here). */
-static int protect_set(struct feed_subs *s, const struct mw_conf *c)
-{
-	struct ep_entry *allow = calloc(c->n_allow ? c->n_allow : 1, sizeof(*allow)), *p = NULL;
-	size_t na = 0, np = 0;
-	unsigned int i;
-	char err[96];
-	int rc = -1;
-
-	if (!allow)
-		return -1;
-	for (i = 0; i < c->n_allow; i++)
-		if (ep_parse(c->allow[i], &allow[na], err, sizeof(err)) == 0 && !allow[na].port)
-			na++;
-	if (feed_protect_gather(NULL, allow, na, &p, &np) < 0) {
-		log_warn("feeds: cannot gather the protected ranges");
-		goto out;
-	}
-	rc = feed_subs_set_protect(s, p, np);
-out:
-	free(allow);
-	free(p);
-	return rc;
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Whether the subscriptions' part of two configs differs. */
-static bool subs_differ(const struct mw_conf *a, const struct mw_conf *b)
-{
-	unsigned int i, j;
-
-	if (a->n_feeds != b->n_feeds || !str_eq(a->feed_state_dir, b->feed_state_dir) ||
-	    a->feed_corroborate != b->feed_corroborate || a->feed_min_prefix4 != b->feed_min_prefix4 ||
-	    a->feed_min_prefix6 != b->feed_min_prefix6 || a->feed_ttl_min != b->feed_ttl_min ||
-	    a->feed_ttl_max != b->feed_ttl_max || a->feed_skew != b->feed_skew ||
-	    a->feed_connect_timeout != b->feed_connect_timeout || a->feed_timeout != b->feed_timeout)
-		return true;
-	for (i = 0; i < a->n_feeds; i++) {
-		const struct conf_feed *x = &a->feeds[i], *y = &b->feeds[i];
-
-		if (!str_eq(x->name, y->name) || !str_eq(x->url, y->url) ||
-		    !str_eq(x->provider, y->provider) || x->n_pubkeys != y->n_pubkeys ||
-		    x->interval != y->interval || x->action != y->action ||
-		    x->max_size != y->max_size || x->max_entries != y->max_entries)
-			return true;
-		for (j = 0; j < x->n_pubkeys; j++)
-			if (!str_eq(x->pubkeys[j], y->pubkeys[j]))
-				return true;
-	}
-	return false;
-}
-
-static bool pub_differ(const struct mw_conf *a, const struct mw_conf *b)
-{
-	return !str_eq(a->publish_dir, b->publish_dir) ||
-	       !str_eq(a->publish_secret_key, b->publish_secret_key) ||
-	       !str_eq(a->publish_provider, b->publish_provider) ||
-	       a->publish_interval != b->publish_interval || a->publish_validity != b->publish_validity;
-}
-
-/* The feed table for c; feeds kept by name keep their applied entries (the
- * corroboration of the others counts them while the new subscriptions start). */
-static void table_from(struct daemon_feeds *df, const struct mw_conf *c, struct df_feed *old,
-		       unsigned int nold)
-{
-	unsigned int i, j;
-
-	memset(df->feed, 0, sizeof(df->feed));
-	df->n = 0;
-	for (i = 0; i < c->n_feeds && i < CONF_MAX_FEEDS; i++) {
-		struct df_feed *x = &df->feed[df->n++];
-
-		for (j = 0; j < nold; j++) {
-			if ((old[j].eps || old[j].doms) && strcmp(old[j].name, c->feeds[i].name) == 0) {
-				*x = old[j];
-				old[j].eps = NULL;
-				old[j].kern = NULL;
-				old[j].doms = NULL;
-				break;
-			}
-		}
-		snprintf(x->name, sizeof(x->name), "%s", c->feeds[i].name);
-		x->action = (enum conf_feed_action)c->feeds[i].action;
-		x->seen_rejected = x->seen_errors = 0;
-	}
-	df->corroborate = c->feed_corroborate;
-}
-
-static struct feed_subs *subs_open(struct daemon *d, const struct mw_conf *c)
-{
-	struct feed_subs *s;
-
-	if (!c->n_feeds)
-		return NULL;
-	s = feed_subs_new(c, d->loop, on_apply, d);
-	if (!s) {
-		log_warnx("feeds: subscriptions not created");
-		return NULL;
-	}
-	if (protect_set(s, c) < 0) {
-		feed_subs_free(s);
-		return NULL;
-	}
-	return s;
-}
-
-int daemon_feeds_init(struct daemon *d)
-{
-	struct daemon_feeds *df = calloc(1, sizeof(*df));
-
-	if (!df)
-		return -1;
-	d->feeds = df;
-	df->lists = d->lists;
-	if (feed_fetch_global_init() < 0) {
-		log_warnx("feeds: libcurl initialisation failed");
-		return -1;
-	}
-	table_from(df, d->conf, NULL, 0);
-	if (d->conf->n_feeds) {
-		if (!(df->subs = subs_open(d, d->conf)))
-			return -1;
-		/* Cached feeds are applied here, before the first fetch. */
-		if (feed_subs_start(df->subs) < 0)
-			return -1;
-	}
-	df->pub = pub_open(d, d->conf);
-	if (d->ctl && !df->registered && ctl_server_register(d->ctl, feeds_cmds, d) == 0)
-		df->registered = true;
-	log_info("feeds: %u subscribed%s", df->n, df->pub ? ", publishing" : "");
-	return 0;
-}
+/* ---- every second ------------------------------------------------------- */
 
 void daemon_feeds_tick(struct daemon *d)
 {
@@ -860,85 +518,6 @@ void daemon_feeds_tick(struct daemon *d)
 	}
 	if (df->pub && feed_pub_tick(df->pub, time(NULL)) < 0)
 		log_warnx_rl(&df->rl, "publish: feed not written (the previous one stays)");
-}
-
-int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl)
-{
-	struct daemon_feeds *df = d->feeds;
-	struct df_feed old[CONF_MAX_FEEDS];
-	unsigned int nold, i;
-
-	if (!df)
-		return 0;
-	df->lists = nl;
-	if (pub_differ(d->conf, nc)) {
-		feed_pub_free(df->pub);
-		df->pub = pub_open(d, nc);
-	}
-	if (!subs_differ(d->conf, nc)) {
-		if (df->subs && protect_set(df->subs, nc) < 0)
-			log_warnx("reload: feeds keep their previous protected ranges");
-		/* The lists may have changed: the feeds' domains join the new ones. */
-		if (df->pd)
-			domains_refresh(d, nl);
-		return 0;
-	}
-	/* The old subscriptions go first (their fetch thread with them); the
-	 * new ones load each feed's state and last good copy from disk. */
-	feed_subs_free(df->subs);
-	df->subs = NULL;
-	memcpy(old, df->feed, sizeof(old));
-	nold = df->n;
-	table_from(df, nc, old, nold);
-	/* Feeds dropped take their domains with them; the others keep theirs
-	 * under their new place in the table (a tag bit is a table index). */
-	domains_refresh(d, nl);
-	for (i = 0; i < nold; i++) {
-		struct enforcer *e = daemon_enforcer(d);
-
-		free(old[i].doms);
-		if (!old[i].eps)
-			continue;
-		/* A feed no longer subscribed: empty its sets (best effort; its
-		 * rules are gone with the new ruleset anyway). */
-		if (e && enforce_begin(e) == 0) {
-			if (enforce_sync_source(e, ENF_FEED, old[i].name, NULL, 0) < 0 ||
-			    enforce_commit(e) < 0)
-				enforce_abort(e);
-		}
-		free(old[i].eps);
-		free(old[i].kern);
-	}
-	if (nc->n_feeds) {
-		df->subs = subs_open(d, nc);
-		if (!df->subs || feed_subs_start(df->subs) < 0) {
-			log_warnx("reload: feeds not restarted; their sets keep what they hold");
-			return -1;
-		}
-	}
-	log_info("reload: %u feeds subscribed", df->n);
-	return 0;
-}
-
-void daemon_feeds_fini(struct daemon *d)
-{
-	struct daemon_feeds *df = d->feeds;
-	unsigned int i;
-
-	if (!df)
-		return;
-	feed_subs_free(df->subs);
-	feed_pub_free(df->pub);
-	/* The workers outlive us (they drain the queues): back to the lists'
-	 * own domains first. */
-	domains_publish(d, NULL);
-	for (i = 0; i < df->n; i++) {
-		free(df->feed[i].eps);
-		free(df->feed[i].kern);
-		free(df->feed[i].doms);
-	}
-	free(df);
-	d->feeds = NULL;
 }
 
 const struct pool_domains *daemon_feeds_pool_domains(const struct daemon *d)

@@ -2,7 +2,6 @@
 /* Feed subscriptions: per feed, fetch -> verify -> accept -> apply -> persist, or keep the last good. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,50 +13,12 @@
 #include <sodium.h>
 
 #include "evloop.h"
-#include "feed_file.h"
 #include "feed_sub.h"
-#include "feed_text.h"
+#include "feed_sub_int.h"
 #include "log.h"
 
-#define SUB_MAX_KEYS	(CONF_MAX_PUBKEYS + 8)	/* pinned + learnt by rotation */
-#define SIG_MAX		(64 * 1024)
 #define BACKOFF_FACTOR	8			/* failures wait at most interval * 8 ... */
 #define BACKOFF_CAP	86400			/* ... and never more than a day */
-
-struct feed_sub {
-	char name[FEED_PROVIDER_MAX];
-	char provider[FEED_PROVIDER_MAX];
-	char *url;
-	enum conf_feed_action action;
-	unsigned int interval;
-	struct feed_limits lim;
-	struct minisign_pubkey keys[SUB_MAX_KEYS];
-	size_t nkeys, npinned;
-	struct feed_state st;		/* last applied, as persisted */
-	bool applied;			/* cur was handed to apply() in this run */
-	struct feed cur;		/* the full set apply() last accepted */
-	struct feed_fetch_cache cache;	/* validators of the body behind cur */
-	struct feed_fetch_job job;
-	bool busy;
-	time_t next_at;
-	struct feed_subs *owner;
-	struct feed_sub_status status;
-};
-
-struct feed_subs {
-	struct feed_sub *subs;
-	size_t n;
-	char *state_dir;
-	unsigned int corroborate;
-	struct feed_policy pol;
-	struct ep_entry *protect;
-	struct feed_fetch_opts fopts;
-	feed_apply_cb apply;
-	void *arg;
-	struct evloop *loop;
-	struct feed_fetcher *fetcher;
-	int tfd;
-};
 
 static struct feed_sub *sub_find(const struct feed_subs *s, const char *name)
 {
@@ -116,7 +77,7 @@ static int tagged_cmp(const void *a, const void *b)
 
 /* The full set after f: a snapshot is the set itself; a delta's last operation on a
  * (type, value) wins over cur. out becomes a sorted FEED_SNAPSHOT of adds. */
-static int want_build(const struct feed *cur, const struct feed *f, struct feed *out)
+int feed_sub_want_build(const struct feed *cur, const struct feed *f, struct feed *out)
 {
 	size_t n = (f->kind == FEED_DELTA ? cur->n_entries : 0) + f->n_entries, i, j, k = 0;
 	struct tagged *t = calloc(n ? n : 1, sizeof(*t));
@@ -154,10 +115,7 @@ out:
 
 /* ---- status ---- */
 
-static void sub_error(struct feed_sub *sub, time_t now, bool rejected, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void sub_error(struct feed_sub *sub, time_t now, bool rejected, const char *fmt, ...)
+void feed_sub_error(struct feed_sub *sub, time_t now, bool rejected, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -174,7 +132,7 @@ static void sub_error(struct feed_sub *sub, time_t now, bool rejected, const cha
 		  (unsigned long long)sub->st.serial);
 }
 
-static void sub_ok(struct feed_sub *sub, time_t now)
+void feed_sub_ok(struct feed_sub *sub, time_t now)
 {
 	sub->status.last_ok = now;
 	sub->status.failures = 0;
@@ -184,79 +142,9 @@ static void sub_ok(struct feed_sub *sub, time_t now)
 	sub->status.entries = sub->applied ? sub->cur.n_entries : 0;
 }
 
-/* ---- persistence in state_dir ----
- * NAME.state          the feed_state line: the commit point, written last
- * NAME.snapshot(.minisig)   the last snapshot as the provider signed it
- * NAME.delta.SERIAL(.minisig)  deltas applied on top of it, in serial order
- * NAME.keys           keys learnt by rotation, one public key line each */
+/* ---- keys announced by the provider ---- */
 
-static int persist_feed(struct feed_subs *s, struct feed_sub *sub, const struct feed *f,
-			const struct feed_fetch_job *job)
-{
-	char fn[FEED_PROVIDER_MAX + 48], st[256];
-	DIR *d;
-	struct dirent *de;
-	size_t nl = strlen(sub->name);
-
-	if (f->kind == FEED_SNAPSHOT) {
-		snprintf(fn, sizeof(fn), "%s.snapshot", sub->name);
-		if (feed_file_write(s->state_dir, fn, job->body.body, job->body.len) < 0)
-			return -1;
-		snprintf(fn, sizeof(fn), "%s.snapshot.minisig", sub->name);
-		if (feed_file_write(s->state_dir, fn, job->sig.body, job->sig.len) < 0)
-			return -1;
-	} else {
-		snprintf(fn, sizeof(fn), "%s.delta.%llu", sub->name, (unsigned long long)f->serial);
-		if (feed_file_write(s->state_dir, fn, job->body.body, job->body.len) < 0)
-			return -1;
-		snprintf(fn, sizeof(fn), "%s.delta.%llu.minisig", sub->name,
-			 (unsigned long long)f->serial);
-		if (feed_file_write(s->state_dir, fn, job->sig.body, job->sig.len) < 0)
-			return -1;
-	}
-	if (feed_state_format(&sub->st, st, sizeof(st)) < 0)
-		return -1;
-	snprintf(fn, sizeof(fn), "%s.state", sub->name);
-	if (feed_file_write(s->state_dir, fn, st, strlen(st)) < 0)
-		return -1;
-	if (f->kind != FEED_SNAPSHOT)
-		return 0;
-	/* A new snapshot makes the old deltas useless: drop them, after the state moved. */
-	d = opendir(s->state_dir);
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, sub->name, nl) == 0 &&
-		    strncmp(de->d_name + nl, ".delta.", 7) == 0)
-			feed_file_remove(s->state_dir, de->d_name);
-	closedir(d);
-	return 0;
-}
-
-static int persist_keys(struct feed_subs *s, struct feed_sub *sub)
-{
-	char fn[FEED_PROVIDER_MAX + 16], *buf;
-	size_t i, len = 0;
-	int ret;
-
-	buf = malloc((sub->nkeys - sub->npinned) * 128 + 1);
-	if (!buf)
-		return -1;
-	buf[0] = '\0';
-	for (i = sub->npinned; i < sub->nkeys; i++) {
-		if (minisign_pubkey_format(&sub->keys[i], buf + len, 128) < 0) {
-			free(buf);
-			return -1;
-		}
-		len += strlen(buf + len);
-	}
-	snprintf(fn, sizeof(fn), "%s.keys", sub->name);
-	ret = feed_file_write(s->state_dir, fn, buf, len);
-	free(buf);
-	return ret;
-}
-
-static bool key_known(const struct feed_sub *sub, const struct minisign_pubkey *k)
+bool feed_sub_key_known(const struct feed_sub *sub, const struct minisign_pubkey *k)
 {
 	size_t i;
 
@@ -281,22 +169,22 @@ static void keys_doc(struct feed_subs *s, struct feed_sub *sub, const struct fee
 	v = feed_keys_verify(job->keys.body, job->keys.len, (const char *)job->keys_sig.body,
 			     job->keys_sig.len, sub->keys, sub->nkeys, now, &k, err, sizeof(err));
 	if (v != FEED_OK) {
-		sub_error(sub, now, true, "keys document rejected (%s): %s", feed_verdict_str(v),
-			  err);
+		feed_sub_error(sub, now, true, "keys document rejected (%s): %s",
+			       feed_verdict_str(v), err);
 		return;
 	}
 	if (strcmp(k.provider, sub->provider) != 0) {
-		sub_error(sub, now, true, "keys document for provider \"%s\"", k.provider);
+		feed_sub_error(sub, now, true, "keys document for provider \"%s\"", k.provider);
 		return;
 	}
-	if (!k.has_next || key_known(sub, &k.next))
+	if (!k.has_next || feed_sub_key_known(sub, &k.next))
 		return;
 	if (sub->nkeys == SUB_MAX_KEYS) {
-		sub_error(sub, now, true, "keys document: no room for another key");
+		feed_sub_error(sub, now, true, "keys document: no room for another key");
 		return;
 	}
 	sub->keys[sub->nkeys++] = k.next;
-	if (persist_keys(s, sub) < 0)
+	if (feed_sub_persist_keys(s, sub) < 0)
 		log_warn("feed %s: cannot save the rotated key", sub->name);
 	log_info("feed %s: pinned the announced next key", sub->name);
 }
@@ -306,14 +194,14 @@ static enum feed_verdict sub_apply(struct feed_subs *s, struct feed_sub *sub, st
 {
 	struct feed want;
 
-	if (want_build(&sub->cur, f, &want) < 0) {
-		sub_error(sub, now, false, "out of memory");
+	if (feed_sub_want_build(&sub->cur, f, &want) < 0) {
+		feed_sub_error(sub, now, false, "out of memory");
 		return FEED_E_SYSTEM;
 	}
 	if (s->apply(sub->name, &want, s->arg) < 0) {
 		feed_fini(&want);
-		sub_error(sub, now, false, "apply failed for serial %llu",
-			  (unsigned long long)f->serial);
+		feed_sub_error(sub, now, false, "apply failed for serial %llu",
+			       (unsigned long long)f->serial);
 		return FEED_E_SYSTEM;
 	}
 	feed_fini(&sub->cur);
@@ -336,22 +224,22 @@ enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 	memset(&f, 0, sizeof(f));
 	keys_doc(s, sub, job, now);
 	if (job->body.status == FETCH_UNCHANGED) {
-		sub_ok(sub, now);
+		feed_sub_ok(sub, now);
 		return FEED_UNCHANGED;
 	}
 	if (job->body.status != FETCH_OK) {
-		sub_error(sub, now, false, "fetch: %s", job->body.reason);
+		feed_sub_error(sub, now, false, "fetch: %s", job->body.reason);
 		return FEED_E_SYSTEM;
 	}
 	if (job->sig.status != FETCH_OK || !job->sig.body || !job->body.body) {
-		sub_error(sub, now, false, "signature fetch: %s", job->sig.reason);
+		feed_sub_error(sub, now, false, "signature fetch: %s", job->sig.reason);
 		return FEED_E_SYSTEM;
 	}
 	/* The signature is checked before a byte of the feed is parsed. */
 	v = feed_verify(job->body.body, job->body.len, (const char *)job->sig.body, job->sig.len,
 			sub->keys, sub->nkeys, &sub->lim, &f, err, sizeof(err));
 	if (v != FEED_OK) {
-		sub_error(sub, now, true, "%s: %s", feed_verdict_str(v), err);
+		feed_sub_error(sub, now, true, "%s: %s", feed_verdict_str(v), err);
 		goto out;
 	}
 	pol.provider = sub->provider;
@@ -368,11 +256,11 @@ enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 	}
 	if (v == FEED_UNCHANGED) {
 		sub->cache = job->body.cache;
-		sub_ok(sub, now);
+		feed_sub_ok(sub, now);
 		goto out;
 	}
 	if (v != FEED_OK) {
-		sub_error(sub, now, true, "%s: %s", feed_verdict_str(v), err);
+		feed_sub_error(sub, now, true, "%s: %s", feed_verdict_str(v), err);
 		goto out;
 	}
 	v = sub_apply(s, sub, &f, now);
@@ -380,171 +268,15 @@ enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 		goto out;
 	feed_state_update(&sub->st, &f);
 	sub->cache = job->body.cache;
-	if (persist_feed(s, sub, &f, job) < 0)
+	if (feed_sub_persist(s, sub, &f, job) < 0)
 		log_warn("feed %s: cannot save serial %llu in %s", sub->name,
 			 (unsigned long long)f.serial, s->state_dir);
-	sub_ok(sub, now);
+	feed_sub_ok(sub, now);
 	log_info("feed %s: applied %s serial %llu, %zu entries", sub->name,
 		 feed_kind_str(f.kind), (unsigned long long)f.serial, sub->cur.n_entries);
 out:
 	feed_fini(&f);
 	return v;
-}
-
-/* ---- start-up from state_dir ---- */
-
-static int delta_serial_cmp(const void *a, const void *b)
-{
-	const uint64_t *p = a, *q = b;
-
-	return *p < *q ? -1 : *p > *q;
-}
-
-/* Verify one cached file pair as if fetched. */
-static enum feed_verdict load_one(struct feed_subs *s, struct feed_sub *sub, const char *fn,
-				  struct feed_state *chain, time_t now)
-{
-	struct feed_fetch_job job;
-	char sfn[FEED_PROVIDER_MAX + 64];
-	struct feed f;
-	struct feed_policy pol = s->pol;
-	enum feed_verdict v = FEED_E_SYSTEM;
-	char err[512];
-
-	memset(&job, 0, sizeof(job));
-	memset(&f, 0, sizeof(f));
-	snprintf(sfn, sizeof(sfn), "%s.minisig", fn);
-	if (feed_file_read(s->state_dir, fn, sub->lim.max_size, &job.body.body, &job.body.len) < 0 ||
-	    feed_file_read(s->state_dir, sfn, SIG_MAX, &job.sig.body, &job.sig.len) < 0) {
-		if (errno != ENOENT)
-			log_warn("feed %s: cannot read %s/%s", sub->name, s->state_dir, fn);
-		goto out;
-	}
-	v = feed_verify(job.body.body, job.body.len, (const char *)job.sig.body, job.sig.len,
-			sub->keys, sub->nkeys, &sub->lim, &f, err, sizeof(err));
-	if (v == FEED_OK) {
-		pol.provider = sub->provider;
-		v = feed_accept(chain, &f, &pol, now, err, sizeof(err));
-	}
-	if (v != FEED_OK) {
-		log_warnx("feed %s: cached %s refused (%s): %s", sub->name, fn,
-			  feed_verdict_str(v), err);
-		goto out;
-	}
-	feed_state_update(chain, &f);
-	{
-		struct feed want;
-
-		if (want_build(&sub->cur, &f, &want) < 0) {
-			v = FEED_E_SYSTEM;
-			goto out;
-		}
-		feed_fini(&sub->cur);
-		sub->cur = want;
-	}
-out:
-	feed_fini(&f);
-	feed_fetch_job_clear(&job);
-	return v;
-}
-
-static void sub_load(struct feed_subs *s, struct feed_sub *sub, time_t now)
-{
-	char fn[FEED_PROVIDER_MAX + 64], err[256];
-	struct feed_state chain = { 0 };
-	uint8_t *buf = NULL;
-	uint64_t *serials = NULL;
-	size_t len, n = 0, cap = 0, i, nl = strlen(sub->name);
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(fn, sizeof(fn), "%s.keys", sub->name);
-	if (feed_file_read(s->state_dir, fn, 64 * 1024, &buf, &len) == 0) {
-		const char *p = (const char *)buf, *e = p + len;
-
-		/* Two lines per key, as minisign_pubkey_format writes them. */
-		while (p < e && sub->nkeys < SUB_MAX_KEYS) {
-			const char *l2 = memchr(p, '\n', (size_t)(e - p)), *l3;
-
-			if (!l2 || !(l3 = memchr(l2 + 1, '\n', (size_t)(e - l2 - 1))))
-				break;
-			if (minisign_pubkey_parse(p, (size_t)(l3 + 1 - p), &sub->keys[sub->nkeys],
-						  err, sizeof(err)) == 0 &&
-			    !key_known(sub, &sub->keys[sub->nkeys]))
-				sub->nkeys++;
-			p = l3 + 1;
-		}
-		free(buf);
-	}
-	snprintf(fn, sizeof(fn), "%s.state", sub->name);
-	if (feed_file_read(s->state_dir, fn, 4096, &buf, &len) < 0)
-		return;
-	if (feed_state_parse((const char *)buf, len, &sub->st, err, sizeof(err)) < 0) {
-		log_warnx("feed %s: %s/%s: %s", sub->name, s->state_dir, fn, err);
-		memset(&sub->st, 0, sizeof(sub->st));
-		free(buf);
-		return;
-	}
-	free(buf);
-	sub->status.have = sub->st.have;
-	sub->status.serial = sub->st.serial;
-	/* The snapshot, then every delta up to the recorded serial, each verified again. */
-	snprintf(fn, sizeof(fn), "%s.snapshot", sub->name);
-	if (load_one(s, sub, fn, &chain, now) != FEED_OK)
-		goto fail;
-	d = opendir(s->state_dir);
-	while (d && (de = readdir(d))) {
-		uint64_t ser;
-		const char *p = de->d_name + nl + 7;
-
-		if (strncmp(de->d_name, sub->name, nl) != 0 ||
-		    strncmp(de->d_name + nl, ".delta.", 7) != 0 || strchr(p, '.') ||
-		    feed_u64_parse(p, strlen(p), &ser) < 0 || ser > sub->st.serial)
-			continue;
-		if (n == cap) {
-			uint64_t *q = realloc(serials, (cap = cap ? cap * 2 : 16) * sizeof(*q));
-
-			if (!q)
-				break;
-			serials = q;
-		}
-		serials[n++] = ser;
-	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(serials, n, sizeof(*serials), delta_serial_cmp);
-	for (i = 0; i < n; i++) {
-		if (serials[i] <= chain.serial)
-			continue;
-		snprintf(fn, sizeof(fn), "%s.delta.%llu", sub->name, (unsigned long long)serials[i]);
-		if (load_one(s, sub, fn, &chain, now) != FEED_OK)
-			goto fail;
-	}
-	free(serials);
-	if (chain.serial != sub->st.serial ||
-	    sodium_memcmp(chain.hash, sub->st.hash, FEED_HASH_BYTES) != 0) {
-		log_warnx("feed %s: cached files end at serial %llu, state says %llu",
-			  sub->name, (unsigned long long)chain.serial,
-			  (unsigned long long)sub->st.serial);
-		goto drop;
-	}
-	if (s->apply(sub->name, &sub->cur, s->arg) < 0) {
-		sub_error(sub, now, false, "apply of the cached serial %llu failed",
-			  (unsigned long long)sub->st.serial);
-		goto drop;
-	}
-	sub->applied = true;
-	sub_ok(sub, now);
-	log_info("feed %s: applied cached serial %llu, %zu entries", sub->name,
-		 (unsigned long long)sub->st.serial, sub->cur.n_entries);
-	return;
-fail:
-	free(serials);
-drop:
-	/* The state stays: it still refuses replays of older feeds. */
-	feed_fini(&sub->cur);
-	memset(&sub->cur, 0, sizeof(sub->cur));
 }
 
 /* ---- scheduling: one timerfd for all feeds, the fetch thread for transfers ---- */
@@ -727,7 +459,7 @@ int feed_subs_start(struct feed_subs *s)
 		return -1;
 	}
 	for (i = 0; i < s->n; i++) {
-		sub_load(s, &s->subs[i], now);
+		feed_sub_load(s, &s->subs[i], now);
 		/* Spread the first fetches a little so restarts do not come in a burst. */
 		s->subs[i].next_at = now + (time_t)(i % 5);
 		s->subs[i].status.next_fetch = s->subs[i].next_at;
