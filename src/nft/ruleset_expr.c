@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -13,6 +14,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "ruleset_expr.h"
 
@@ -412,4 +415,59 @@ void m_tcp_doff(struct build *bd, uint8_t doff)
 	x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 1, NFT_REG_1);
 	x_bitwise8(bd, 0xf0);
 	x_cmp_eq(bd, &want, sizeof(want));
+}
+
+/* ---- the queue ---------------------------------------------------------- */
+
+uint16_t queue_total(const struct ruleset_cfg *cfg)
+{
+	return cfg->queue_count > 1 ? cfg->queue_count : 1;
+}
+
+static void s_queue_native(struct build *bd, uint16_t num, uint16_t total,
+			   bool bypass)
+{
+	struct nftnl_expr *e = expr_add(bd, "queue");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, total);
+	nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS,
+			   bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
+}
+
+/* x_tables NFQUEUE revision 3 through nft_compat. The kernel balances over
+ * queues_total queues by flow hash, as the native expression does. */
+static void s_queue_compat(struct build *bd, uint16_t num, uint16_t total,
+			   bool bypass)
+{
+	struct xt_NFQ_info_v3 *info;
+	struct nftnl_expr *e = expr_add(bd, "target");
+
+	if (e == NULL)
+		return;
+	/* The kernel wants the x_tables-aligned size; libnftnl takes ownership
+	 * of the buffer and frees it with the expression. */
+	info = calloc(1, XT_ALIGN(sizeof(*info)));
+	if (info == NULL) {
+		bd->failed = 1;
+		return;
+	}
+	info->queuenum = num;
+	info->queues_total = total;
+	info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
+	nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+	nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, XT_ALIGN(sizeof(*info)));
+}
+
+void s_queue(struct build *bd)
+{
+	const struct ruleset_cfg *cfg = bd->cfg;
+
+	if (bd->mech == QMECH_NATIVE)
+		s_queue_native(bd, cfg->queue_num, queue_total(cfg), cfg->bypass);
+	else
+		s_queue_compat(bd, cfg->queue_num, queue_total(cfg), cfg->bypass);
 }

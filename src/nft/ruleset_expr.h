@@ -71,6 +71,11 @@ void m_ct_clean_any(struct build *bd);
 void m_ct_orig_saddr_in(struct build *bd, int v, const char *set, bool inv);
 void s_ct_mark(struct build *bd, uint32_t value);
 void s_reject(struct build *bd, bool tcp_reset);
+/* Queue the packet to cfg's queues: the native queue expression, or the
+ * x_tables NFQUEUE target through nft_compat (bd->mech). */
+void s_queue(struct build *bd);
+/* How many queues cfg spreads flows over (at least 1). */
+uint16_t queue_total(const struct ruleset_cfg *cfg);
 /* meta mark set (meta mark & ~mask) | value. */
 void s_meta_mark(struct build *bd, uint32_t value);
 
