@@ -24,7 +24,7 @@ conf=$LAB_DIR/minewall.conf
 # alongside, so the throttle alone must flip the generation.
 lab_write_conf "$conf" 'detect.actions.stratum="alert"' \
 	"enforce.throttle_rate=$rate" \
-	'enforce.escalation={ window = 600; throttle_after = 2; quarantine_after = 100; throttle_timeout = 600; quarantine_timeout = 600; }' \
+	'enforce.escalation={ window = 600; throttle_after = 2; quarantine_after = 100; throttle_timeout = 600; quarantine_timeout = 600; count_alerts = true; }' \
 	$DET_CONF_EXTRA
 lab_start_daemon "$conf"
 
