@@ -106,7 +106,8 @@ static void conn_pkt(struct conn *c, int srv, uint8_t flags, const uint8_t *data
 	t[12] = 5 << 4;
 	t[13] = flags;
 	put16(t + 14, 65535);
-	memcpy(t + 20, data, len);
+	if (len)
+		memcpy(t + 20, data, len);
 	c->seq[srv] += (uint32_t)len + ((flags & 0x02) ? 1 : 0);
 	memset(&v, 0, sizeof(v));
 	engine_packet(c->e, b, ip + 20 + len, 0, c->now += 10, &ts, &v);
