@@ -28,7 +28,8 @@ enum tunnel_step {
 				 * with what the new tunnel carries */
 	TUNNEL_REPLIED,		/* a proxy said yes: the reply stream moved on */
 	TUNNEL_TOO_DEEP,	/* a request inside TUNNEL_DEPTH_MAX tunnels: not followed */
-	TUNNEL_UNSEEN,		/* a request whose end does not fit the buffer: not followed */
+	TUNNEL_UNSEEN,		/* a request whose end does not fit the buffer, or is
+				 * still to come when the budget ends: not followed */
 };
 
 static inline unsigned int tunnel_depth(const struct flow *fl)
@@ -38,11 +39,13 @@ static inline unsigned int tunnel_depth(const struct flow *fl)
 
 /* One step on a TCP flow seen from its start that holds a buffer: first the
  * next proxy answer awaited on the reply side, then a request at the start of
- * the client side. done[dir]: no more bytes will come that way (FIN, RST).
- * On OPENED, TOO_DEEP and UNSEEN, what (if not NULL) gets "socks5 to
- * host:port" for the request seen. Call again after OPENED or REPLIED: there
- * may be more to take in the same bytes. */
-enum tunnel_step tunnel_step(struct flow *fl, const bool done[2], char *what, size_t what_size);
+ * the client side. done[dir]: no more bytes will come that way (FIN, RST);
+ * last: this is the last packet the flow's budget lets us see. On OPENED,
+ * TOO_DEEP and UNSEEN, what (if not NULL) gets "socks5 to host:port" for the
+ * request seen. Call again after OPENED or REPLIED: there may be more to take
+ * in the same bytes. */
+enum tunnel_step tunnel_step(struct flow *fl, const bool done[2], bool last, char *what,
+			     size_t what_size);
 
 /* The flow as the detectors see it inside the tunnels: the client, and the
  * innermost target (family 0 when given by name). The flow's own key when

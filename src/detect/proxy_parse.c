@@ -275,10 +275,13 @@ enum det_result proxy_request(const uint8_t *b, size_t len, bool full, struct pr
 		return full ? DET_NO : DET_MORE;
 	switch (b[0]) {
 	case 0x04:
+		rq->kind = PROXY_SOCKS4;
 		return socks4(b, len, full, rq);
 	case 0x05:
+		rq->kind = PROXY_SOCKS5;
 		return socks5(b, len, full, rq);
 	case 'C':
+		rq->kind = PROXY_CONNECT;
 		return http_connect(b, len, full, rq);
 	default:
 		return DET_NO;

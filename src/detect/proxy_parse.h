@@ -42,8 +42,9 @@ const char *proxy_kind_name(enum proxy_kind k);
 
 /* A client's request to open a TCP tunnel at b[0..len), from the stream start.
  * DET_MATCH: rq filled, the target known (rq->end may still be 0); DET_MORE:
- * not enough bytes to know; DET_NO: no such request (another protocol, a
- * BIND or UDP request, malformed). full: no more bytes will come. */
+ * not enough bytes to know (rq->kind says which request it would be);
+ * DET_NO: no such request (another protocol, a BIND or UDP request,
+ * malformed). full: no more bytes will come. */
 enum det_result proxy_request(const uint8_t *b, size_t len, bool full, struct proxy_request *rq);
 
 /* The proxy's answer to a request of this kind at r[0..len), from the start

@@ -66,17 +66,42 @@ static void tunnel_open(struct flow *fl, unsigned int depth, const struct proxy_
 	fl->tunnel = (uint8_t)((fl->tunnel & ~TUNNEL_DEPTH_MASK) | (depth + 1));
 }
 
-static void tunnel_what(const struct proxy_request *rq, char *what, size_t size)
+/* "socks5 to host:port", or "socks5 request" while its target is unknown. */
+static void tunnel_what(const struct proxy_request *rq, bool known, char *what, size_t size)
 {
 	char shown[TUNNEL_SHOWN_NAME + 48];
 
 	if (!what || !size)
 		return;
+	if (!known) {
+		snprintf(what, size, "%s request", proxy_kind_name(rq->kind));
+		return;
+	}
 	proxy_target_str(&rq->target, TUNNEL_SHOWN_NAME, shown, sizeof(shown));
 	snprintf(what, size, "%s to %s", proxy_kind_name(rq->kind), shown);
 }
 
-enum tunnel_step tunnel_step(struct flow *fl, const bool done[2], char *what, size_t what_size)
+/* Whether the server already said something no proxy says before the
+ * request is complete: SOCKS4 and HTTP proxies answer only then, a SOCKS5
+ * one only its method choice (05 m) and RFC 1929 status before. Such a
+ * flow is no tunnel being set up, whatever its first bytes look like. */
+static bool tunnel_server_spoke(const struct flow *fl, const struct tunnel_state *ts,
+				enum proxy_kind kind)
+{
+	const uint8_t *r;
+	size_t len;
+
+	/* The reply side is still busy with an outer proxy's answer. */
+	if (ts && ts->replied < tunnel_depth(fl))
+		return false;
+	r = flow_stream_data(fl, FLOW_REPLY, &len);
+	if (!len)
+		return false;
+	return kind != PROXY_SOCKS5 || r[0] != 0x05;
+}
+
+enum tunnel_step tunnel_step(struct flow *fl, const bool done[2], bool last, char *what,
+			     size_t what_size)
 {
 	unsigned int depth = tunnel_depth(fl);
 	struct tunnel_state *ts = tunnel_state(fl);
@@ -114,16 +139,20 @@ enum tunnel_step tunnel_step(struct flow *fl, const bool done[2], char *what, si
 	if (r == DET_NO)
 		return TUNNEL_NONE;
 	if (r == DET_MORE || rq.end == 0) {
+		if (done[FLOW_ORIG] || tunnel_server_spoke(fl, ts, rq.kind))
+			return TUNNEL_NONE;
 		/* A request whose end the buffer cannot hold (headers padded past
-		 * flows.inspect_bytes): what follows it is never seen. */
-		if (r == DET_MATCH && fl->stream[FLOW_ORIG].full) {
-			tunnel_what(&rq, what, what_size);
+		 * flows.inspect_bytes), or that is still under way when the
+		 * flow's budget ends (sent a byte a packet): what follows it is
+		 * never seen. */
+		if (fl->stream[FLOW_ORIG].full || last) {
+			tunnel_what(&rq, r == DET_MATCH, what, what_size);
 			fl->tunnel |= TUNNEL_STOPPED;
 			return TUNNEL_UNSEEN;
 		}
-		return done[FLOW_ORIG] ? TUNNEL_NONE : TUNNEL_MORE;
+		return TUNNEL_MORE;
 	}
-	tunnel_what(&rq, what, what_size);
+	tunnel_what(&rq, true, what, what_size);
 	if (depth >= TUNNEL_DEPTH_MAX) {
 		fl->tunnel |= TUNNEL_STOPPED;
 		return TUNNEL_TOO_DEEP;

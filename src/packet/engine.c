@@ -338,7 +338,8 @@ int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
 	alert_only = dom_tag && !(dom_tag & POOL_DOM_BLOCK);
 	/* The allowlist is checked before anything is blocked; the event says
 	 * it overrode the detection. */
-	if (act != ACT_ALERT && engine_allowlisted(j->e, j->inner ? tunnel_key(j->fl) : &j->fl->key, f)) {
+	if (act != ACT_ALERT &&
+	    engine_allowlisted(j->e, j->inner ? tunnel_key(j->fl) : &j->fl->key, f)) {
 		act = ACT_ALERT;
 		allowlisted = true;
 	}

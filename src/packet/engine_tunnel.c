@@ -52,8 +52,9 @@ static void engine_view(const struct judge *j, struct det_stream *s)
 
 /* A tunnel the engine does not follow is reported, never passed as clean:
  * one nested deeper than TUNNEL_DEPTH_MAX with the relay's action (no
- * known benign use), one whose request is longer than the buffer as an
- * alert (long headers are benign, and the admin's inspect_bytes decides). */
+ * known benign use), one whose request does not end within the flow's
+ * budget as an alert (long or slow heads are benign too, and the admin's
+ * inspect_bytes and inspect_packets decide). */
 static enum detect_outcome engine_tunnel_suspect(struct judge *j, enum tunnel_step st,
 						 const char *what, enum detect_outcome out)
 {
@@ -71,8 +72,8 @@ static enum detect_outcome engine_tunnel_suspect(struct judge *j, enum tunnel_st
 	} else {
 		snprintf(f.dialect, sizeof(f.dialect), "unseen");
 		snprintf(f.detail, sizeof(f.detail),
-			 "%.80s: the request ends past flows.inspect_bytes, its tunnel is not judged",
-			 what);
+			 "%.80s: its end is past the flow's inspection budget, the tunnel is not "
+			 "judged", what);
 		j->alert_only = true;
 	}
 	j->suspect = true;
@@ -102,7 +103,7 @@ enum detect_outcome engine_detect(struct judge *j)
 		out = detect_run(&e->env, fl, &s, engine_on_match, j);
 		if (out == DETECT_STOPPED || (fl->state == FLOW_BLOCKED && !e->observe))
 			return out;
-		st = tunnel_step(fl, done, what, sizeof(what));
+		st = tunnel_step(fl, done, engine_budget_spent(e, fl), what, sizeof(what));
 		switch (st) {
 		case TUNNEL_NONE:
 			return out;

@@ -570,6 +570,7 @@ static void test_nested(void)
  * tunnel, a refused CONNECT retried, allowlists, the pool-port check kept. */
 static void test_edges(void)
 {
+	static const char slow[] = "X-Slow: 1\r\n";
 	struct step a[6];
 	uint8_t buf[1400];
 	char shown[64];
@@ -693,6 +694,27 @@ static void test_edges(void)
 	CHECK(seen.n == 1);
 	CHECK_STR(seen.dialect, "unseen");
 	CHECK(seen.action == ACT_ALERT && c.blocked_at < 0);
+	engine_free(e);
+
+	/* A CONNECT head sent a byte a packet until the budget ends: reported.
+	 * A flow whose server speaks after a lone 05 is no proxy: nothing. */
+	e = engine_with("inspect_packets = 6;", &seen);
+	conn_open(&c, e, false, next_port++, 3128);
+	n = (size_t)snprintf((char *)buf, sizeof(buf), "CONNECT 203.0.113.2:80 HTTP/1.1\r\n");
+	conn_send(&c, 0, buf, n, 1);
+	for (i = 0; i < 4; i++)
+		conn_send(&c, 0, &slow[i], 1, 1);
+	CHECK(seen.n == 1);
+	CHECK_STR(seen.dialect, "unseen");
+	CHECK(strstr(seen.detail, "http-connect to 203.0.113.2:80: its end is past") != NULL);
+	CHECK(c.clean_at == 6 && c.blocked_at < 0);
+	memset(&seen, 0, sizeof(seen));
+	conn_open(&c, e, false, next_port++, 1080);
+	conn_send(&c, 0, "\x05", 1, 1);
+	conn_send(&c, 1, "SSH-2.0-OpenSSH_9.2p1\r\n", 23, 1);
+	for (i = 0; i < 4; i++)
+		conn_send(&c, 0, "\x05", 1, 1);
+	CHECK(seen.n == 0 && c.blocked_at < 0);
 	engine_free(e);
 }
 
