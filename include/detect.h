@@ -31,18 +31,29 @@ struct det_learned {
 	uint32_t ttl;		/* seconds, as in the answer */
 };
 
+/* An endpoint: a tunnel's target given as an address. family 0: none. */
+struct det_addr {
+	uint8_t family;		/* AF_INET, AF_INET6, or 0 */
+	uint16_t port;
+	uint8_t addr[16];
+};
+
 struct det_finding {
 	char dialect[32];	/* e.g. "bitcoin", "ethproxy", "ethereumstratum", "cryptonote", "" if none */
 	char detail[160];	/* evidence in words: method, SNI, domain, target */
 	char name[254];		/* the domain it concerns (SNI, DNS name, CONNECT host), or "" */
 	bool confirmed;		/* the server's reply confirmed it */
+	struct det_addr target;	/* relay: the tunnel's target when it is an address */
 	unsigned int n_learned;
 	struct det_learned learned[DET_MAX_LEARNED];
 };
 
 /* What a detector sees: both directions' reassembled prefixes, from the start
  * of the stream (or from the first packet seen when midstream), plus the packet
- * that just arrived. For UDP each datagram is seen alone in pkt_data. */
+ * that just arrived. For UDP each datagram is seen alone in pkt_data.
+ * Inside a proxy tunnel (tunnel.h) the streams start where the tunnel's bytes
+ * do and key->addr[1]/port[1] is the tunnel's target, as if the client had
+ * dialled it; key->family is 0 when the target was given by name. */
 struct det_stream {
 	const struct flow_key *key;	/* key->addr[0]/port[0] is the client */
 	enum flow_dir dir;		/* direction of the packet that just arrived */

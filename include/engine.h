@@ -29,6 +29,7 @@ struct engine_stats {
 	uint64_t detections_by[32];	/* per detector index */
 	uint64_t learned;	/* addresses learned from DNS answers and pool SNI */
 	uint64_t relays;	/* hosts found relaying mining traffic */
+	uint64_t tunnels;	/* proxy tunnels (SOCKS, HTTP CONNECT) whose bytes were judged */
 	uint64_t verdict_loops;	/* packets back in the queue with our verdict mark: dropped */
 };
 

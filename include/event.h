@@ -11,6 +11,10 @@
 #include "detect.h"
 #include "flow.h"
 
+/* The longest detail an event carries: a finding inside proxy tunnels names
+ * the proxy and every tunnel before the finding's own detail. */
+#define EVENT_DETAIL_MAX 512
+
 enum event_type {
 	EVENT_MINING = 0,	/* a detector matched a flow */
 	EVENT_DECISION,		/* a flow was judged clean (log.decisions) */
@@ -29,6 +33,8 @@ struct mw_event {
 	bool inbound;			/* a flow a host outside opened towards a protected one:
 					 * reported (a relay's inbound leg), never blocked or
 					 * escalated */
+	const struct det_addr *target;	/* relay: the tunnel's target when it is an
+					 * address (blocked in place of the proxy), or NULL */
 	unsigned int learned;		/* addresses learned from this event (DNS, SNI) */
 	const struct det_learned *learned_addrs;	/* them, or NULL */
 };

@@ -50,6 +50,12 @@ struct flow {
 	uint8_t syn_seen;
 	uint8_t action;		/* verdict action chosen when matched (enum verdict_action) */
 	struct flow_stream stream[2];
+	/* Proxy tunnels the flow goes through (the detect family's tunnel.c
+	 * owns the meaning; 0: none), and the packets the flow had seen when
+	 * its innermost tunnel opened: the inspection budget counts from there.
+	 * Both sit in what was padding, so a flow is no bigger for them. */
+	uint16_t tunnel_pkts;
+	uint8_t tunnel;
 	struct flow_buf *buf;	/* NULL until the flow carries payload, or when the buffer pool is empty */
 	/* private to flow.c */
 	uint32_t hnext, lprev, lnext;
@@ -81,6 +87,17 @@ struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_d
 int flow_stream_add(struct flow_table *ft, struct flow *f, enum flow_dir dir, const struct pkt *p);
 /* The bytes held for a direction (NULL/0 when none). */
 const uint8_t *flow_stream_data(const struct flow *f, enum flow_dir dir, size_t *len);
+/* Forget the first n bytes held for dir (at most all of them): what follows
+ * moves to the front and the room they took is free for later bytes. A
+ * direction already full stays full: bytes past the cap were not kept. */
+void flow_stream_drop(struct flow *f, enum flow_dir dir, size_t n);
+
+/* Scratch room that lives with the flow's reassembly buffer, for the layers
+ * above (the state of proxy tunnels): FLOW_AUX_BYTES, 8-byte aligned, NULL
+ * while the flow holds no buffer. Its contents are undefined until its user
+ * writes them; struct flow says whether it did (tunnel). */
+#define FLOW_AUX_BYTES 576
+void *flow_aux(const struct flow *f);
 /* Give the flow's reassembly buffer back to the pool (flow judged). */
 void flow_release_buf(struct flow_table *ft, struct flow *f);
 

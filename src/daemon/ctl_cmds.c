@@ -100,6 +100,7 @@ static int cmd_stats(void *arg, const struct ctl_req *req, struct ctl_resp *r)
 		{ "engine.flows_blocked", st.engine.flows_blocked },
 		{ "engine.detections", st.engine.detections },
 		{ "engine.learned", st.engine.learned },
+		{ "engine.tunnels", st.engine.tunnels },
 		{ "engine.findings_lost", st.mailbox_lost },
 		{ "engine.verdict_loops", st.engine.verdict_loops },
 		{ "flows.active", st.flows.active },

@@ -342,6 +342,22 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
 			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
 	}
+	/* Through a proxy, the tunnel's target when it was given as an
+	 * address: the pool, blocked as if it had been dialled directly. The
+	 * proxy never is; the flow's own verdict stopped this host's flow. */
+	if (ev->action != ACT_ALERT && c->block_timeout && ev->target &&
+	    (ev->target->family == AF_INET || ev->target->family == AF_INET6)) {
+		const struct det_addr *t = ev->target;
+		struct ep_entry e = {
+			.family = t->family,
+			.plen = t->family == AF_INET ? 32 : 128,
+			.port = c->block_by_endpoint ? t->port : 0,
+		};
+
+		memcpy(e.addr, t->addr, 16);
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
+	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
 		log_warnx_rl(&de->rl, "block not installed: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);

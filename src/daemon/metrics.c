@@ -128,6 +128,9 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	fprintf(f, "minewall_flow_table_capacity %u\n", st->flow_capacity);
 	family(f, "minewall_learned_addresses_total", "counter", "Pool addresses learned from DNS answers.");
 	fprintf(f, "minewall_learned_addresses_total %" PRIu64 "\n", st->engine.learned);
+	family(f, "minewall_tunnels_total", "counter",
+	       "Proxy tunnels (SOCKS, HTTP CONNECT) whose bytes the detectors judged.");
+	fprintf(f, "minewall_tunnels_total %" PRIu64 "\n", st->engine.tunnels);
 	family(f, "minewall_findings_lost_total", "counter",
 	       "Findings the queue workers could not hand to the main thread (mailbox full).");
 	fprintf(f, "minewall_findings_lost_total %" PRIu64 "\n", st->mailbox_lost);

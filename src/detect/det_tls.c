@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "det_net.h"
 #include "domain_set.h"
@@ -207,7 +208,10 @@ static enum det_result tls_inspect(const struct det_env *env, const struct det_s
 	out->detail[4 + i] = '\0';
 	snprintf(out->name, sizeof(out->name), "%s", out->detail + 4);
 	/* The server that answers to a pool's name is a pool address: teach it,
-	 * so later flows to it without a name (ECH, resumption) are caught too. */
+	 * so later flows to it without a name (ECH, resumption) are caught too.
+	 * Inside a tunnel to a name there is no address to teach. */
+	if (s->key->family != AF_INET && s->key->family != AF_INET6)
+		return DET_MATCH;
 	out->learned[0].family = s->key->family;
 	memcpy(out->learned[0].addr, s->key->addr[1], sizeof(out->learned[0].addr));
 	out->learned[0].ttl = TLS_LEARNED_TTL;

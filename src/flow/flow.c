@@ -33,6 +33,9 @@
 struct flow_buf {
 	struct flow_buf *next_free;
 	uint32_t cap;
+	/* Not cleared when the buffer changes hands: flow_aux()'s user says
+	 * in struct flow whether it wrote anything. */
+	_Alignas(8) uint8_t aux[FLOW_AUX_BYTES];
 	uint8_t data[];
 };
 
@@ -485,6 +488,26 @@ const uint8_t *flow_stream_data(const struct flow *f, enum flow_dir dir, size_t 
 		return NULL;
 	*len = f->stream[dir].len;
 	return f->buf->data + (size_t)dir * f->buf->cap;
+}
+
+void flow_stream_drop(struct flow *f, enum flow_dir dir, size_t n)
+{
+	struct flow_stream *s;
+	uint8_t *d;
+
+	if (!f->buf || (dir != FLOW_ORIG && dir != FLOW_REPLY) || n == 0)
+		return;
+	s = &f->stream[dir];
+	if (n > s->len)
+		n = s->len;
+	d = f->buf->data + (size_t)dir * f->buf->cap;
+	memmove(d, d + n, s->len - n);
+	s->len = (uint16_t)(s->len - n);
+}
+
+void *flow_aux(const struct flow *f)
+{
+	return f->buf ? f->buf->aux : NULL;
 }
 
 unsigned int flow_expire(struct flow_table *ft, uint64_t now_ms)

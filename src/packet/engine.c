@@ -9,12 +9,13 @@
 
 #include "detect.h"
 #include "domain_set.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "ep_table.h"
 #include "log.h"
 #include "pkt.h"
 #include "pool_domains.h"
 #include "relay_track.h"
+#include "tunnel.h"
 #include "verdict.h"
 
 /* Learned addresses live at least this long, whatever the answer's TTL said,
@@ -25,40 +26,6 @@
 /* Relay correlation: hosts remembered, and how long one leg counts. */
 #define RELAY_HOSTS 16384
 #define RELAY_WINDOW_MS (3600u * 1000u)
-
-struct engine {
-	const struct mw_conf *conf;
-	const struct pool_lists *lists;
-	struct flow_table *flows;
-	struct ep_table *learned;
-	struct relay_track *relays;
-	bool relays_owned;	/* false when borrowed from another engine (workers share one) */
-	struct det_env env;
-	struct verdict_policy pol;
-	engine_event_cb on_event;
-	void *event_arg;
-	struct engine_stats st;
-	bool observe;		/* offline: keep asking detectors after a block */
-	bool learn_only;	/* offline look-ahead pass: only detectors that teach */
-	const struct ep_table *allow;		/* destinations never blocked, or NULL */
-	const struct domain_set *allow_names;	/* domains never blocked, or NULL */
-	/* The lists' and the feeds' domains, or NULL: the lists' alone. */
-	const struct pool_domains *pdom;
-	engine_learn_cb on_learn;
-	void *learn_arg;
-};
-
-/* State for one packet while the detectors run. */
-struct judge {
-	struct engine *e;
-	struct flow *fl;
-	uint32_t mark;
-	const struct timeval *ts;
-	uint64_t now_ms;
-	struct queue_verdict *v;
-	bool blocked;
-	bool inbound;		/* the packet carries the INBOUND mark: opened from outside */
-};
 
 static void engine_apply_conf(struct engine *e, const struct mw_conf *c, const struct pool_lists *l)
 {
@@ -184,6 +151,12 @@ static uint32_t engine_teachers(void)
 	return m;
 }
 
+uint32_t engine_det_start(const struct engine *e)
+{
+	/* A look-ahead pass asks only the detectors that can teach addresses. */
+	return e->learn_only ? engine_all_detectors() & ~engine_teachers() : 0;
+}
+
 /* Detectors still asking about this flow that watch whole flows (bit mask). */
 static uint32_t engine_whole_flow_pending(const struct flow *fl)
 {
@@ -242,7 +215,7 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 			  enum conf_action act, bool allowlisted, uint32_t dom_tag)
 {
 	char src[8 + (POOL_DOM_SOURCES_SHOWN + 1) * POOL_DOM_SOURCE_MAX];
-	char detail[sizeof(f->detail) + 16 + sizeof(src)];
+	struct engine_names nm;
 	struct mw_event ev = {
 		.type = EVENT_MINING,
 		.ts = *j->ts,
@@ -255,19 +228,29 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 		.allowlisted = allowlisted,
 		.learned = f->n_learned,
 		.learned_addrs = f->learned,
+		.target = f->target.family ? &f->target : NULL,
 		.inbound = j->inbound,
 	};
+	size_t n;
 
+	/* Inside a tunnel it is the relay's finding, named after the proxy. */
+	if (j->inner) {
+		engine_tunnel_event(j, idx, f, &ev, &nm);
+		idx = (unsigned int)detect_index("relay");
+	}
 	/* A name a feed lists says which feeds (and whether the lists too):
 	 * a list-only name reads as it always did. */
 	if (dom_tag & POOL_DOM_FEEDS) {
 		pool_domains_source(j->e->pdom, dom_tag, src, sizeof(src));
-		snprintf(detail, sizeof(detail), "%s%ssource=%s", f->detail, f->detail[0] ? " " : "",
-			 src);
-		ev.detail = detail;
+		if (ev.detail != nm.detail)
+			snprintf(nm.detail, sizeof(nm.detail), "%s", f->detail);
+		n = strlen(nm.detail);
+		snprintf(nm.detail + n, sizeof(nm.detail) - n, "%ssource=%s", n ? " " : "", src);
+		ev.detail = nm.detail;
 	}
 	j->e->st.detections++;
-	j->e->st.detections_by[idx]++;
+	if (idx < sizeof(j->e->st.detections_by) / sizeof(j->e->st.detections_by[0]))
+		j->e->st.detections_by[idx]++;
 	if (j->e->on_event)
 		j->e->on_event(j->e->event_arg, &ev);
 }
@@ -308,11 +291,13 @@ static void engine_relay_check(struct judge *j)
 		j->e->on_event(j->e->event_arg, &ev);
 }
 
-/* Whether the flow's destination, or the name the finding concerns, is allowlisted. */
-static bool engine_allowlisted(const struct engine *e, const struct flow *fl,
+/* Whether the flow's destination, or the name the finding concerns, is
+ * allowlisted. Inside a tunnel the destination is the tunnel's target: an
+ * allowlisted proxy does not make what it carries harmless. */
+static bool engine_allowlisted(const struct engine *e, const struct flow_key *k,
 			       const struct det_finding *f)
 {
-	if (e->allow && ep_table_lookup(e->allow, fl->key.family, fl->key.addr[1], fl->key.port[1], 0))
+	if (e->allow && ep_table_lookup(e->allow, k->family, k->addr[1], k->port[1], 0))
 		return true;
 	return f->name[0] && e->allow_names &&
 	       domain_set_match(e->allow_names, f->name, strlen(f->name), NULL, 0);
@@ -331,18 +316,30 @@ static uint32_t engine_domain_tag(const struct engine *e, const struct det_findi
 	return tag;
 }
 
-/* A detector matched. Report it once per flow and detector, then act. */
-static int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
+/* A detector matched. Report it once per flow and detector, then act.
+ * Inside a tunnel the detector's own action applies, as if the client had
+ * dialled the target; the finding is reported as the relay's. */
+int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
 {
 	struct judge *j = arg;
-	enum conf_action act = engine_action_for(j->e, idx);
-	uint32_t bit = 1u << idx, dom_tag = engine_domain_tag(j->e, f);
-	bool allowlisted = false, alert_only = dom_tag && !(dom_tag & POOL_DOM_BLOCK);
+	struct det_finding named;
+	enum conf_action act = j->alert_only ? ACT_ALERT : engine_action_for(j->e, idx);
+	uint32_t bit = 1u << idx, dom_tag;
+	bool allowlisted = false, alert_only;
 	int stop = 0;
 
+	/* What a tunnel to a name carries concerns that name. */
+	if (j->inner && !f->name[0] && tunnel_name(j->fl)[0]) {
+		named = *f;
+		snprintf(named.name, sizeof(named.name), "%s", tunnel_name(j->fl));
+		f = &named;
+	}
+	dom_tag = engine_domain_tag(j->e, f);
+	alert_only = dom_tag && !(dom_tag & POOL_DOM_BLOCK);
 	/* The allowlist is checked before anything is blocked; the event says
 	 * it overrode the detection. */
-	if (act != ACT_ALERT && engine_allowlisted(j->e, j->fl, f)) {
+	if (act != ACT_ALERT &&
+	    engine_allowlisted(j->e, j->inner ? tunnel_key(j->fl) : &j->fl->key, f)) {
 		act = ACT_ALERT;
 		allowlisted = true;
 	}
@@ -354,7 +351,7 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 		act = ACT_ALERT;
 	else
 		engine_learn(j, f);
-	if (!(j->fl->det_matched & bit)) {
+	if (!(j->fl->det_matched & bit) || j->suspect) {
 		j->fl->det_matched |= bit;
 		engine_report(j, idx, f, act, allowlisted, dom_tag);
 		if (detectors[idx]->session)
@@ -407,10 +404,12 @@ static void engine_flow_clean(struct judge *j)
 	engine_clean_verdict(e, j->mark, j->v);
 }
 
-/* Whether the flow has used up what we may inspect of it. */
-static bool engine_budget_spent(const struct engine *e, const struct flow *fl)
+bool engine_budget_spent(const struct engine *e, const struct flow *fl)
 {
-	if (fl->packets[0] + fl->packets[1] >= e->conf->inspect_packets)
+	uint32_t seen = fl->packets[0] + fl->packets[1];
+
+	/* Inside a tunnel the packets count from where it opened. */
+	if (seen - (seen < fl->tunnel_pkts ? seen : fl->tunnel_pkts) >= e->conf->inspect_packets)
 		return true;
 	if (fl->stream[0].full && fl->stream[1].full)
 		return true;
@@ -423,7 +422,6 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 {
 	struct judge j = { .e = e, .mark = mark, .ts = ts, .now_ms = now_ms, .v = v,
 			   .inbound = verdict_inbound(&e->pol, mark) };
-	struct det_stream s = { 0 };
 	enum detect_outcome out;
 	enum flow_dir dir;
 	struct pkt p;
@@ -457,9 +455,8 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 		return;
 	}
 
-	/* A look-ahead pass asks only the detectors that can teach addresses. */
-	if (created && e->learn_only)
-		j.fl->det_done = engine_all_detectors() & ~engine_teachers();
+	if (created)
+		j.fl->det_done = engine_det_start(e);
 
 	/* 3. A flow already judged keeps its judgement (packets queued before the
 	 *    kernel saw the mark). */
@@ -480,29 +477,10 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 	if (p.payload_len)
 		gap = flow_stream_add(e->flows, j.fl, dir, &p);
 
-	/* 5. The detectors. */
-	s.key = &j.fl->key;
-	s.dir = dir;
-	s.data[FLOW_ORIG] = flow_stream_data(j.fl, FLOW_ORIG, &s.len[FLOW_ORIG]);
-	s.data[FLOW_REPLY] = flow_stream_data(j.fl, FLOW_REPLY, &s.len[FLOW_REPLY]);
-	s.full[FLOW_ORIG] = j.fl->stream[FLOW_ORIG].full;
-	s.full[FLOW_REPLY] = j.fl->stream[FLOW_REPLY].full;
-	/* Last look: no more bytes will come (FIN/RST in this direction, or the
-	 * flow's budget is spent), so undecided detectors decide on what is here. */
-	if (p.tcp_flags & (PKT_TCP_FIN | PKT_TCP_RST))
-		s.full[dir] = true;
-	if (engine_budget_spent(e, j.fl))
-		s.full[FLOW_ORIG] = s.full[FLOW_REPLY] = true;
-	if (!j.fl->buf && p.payload_len) {
-		/* No reassembly buffer: judge this packet's bytes alone. */
-		s.data[dir] = p.payload;
-		s.len[dir] = p.payload_len;
-	}
-	s.pkt_data = p.payload;
-	s.pkt_len = p.payload_len;
-	s.midstream = j.fl->midstream;
-	e->env.now_ms = now_ms;
-	out = detect_run(&e->env, j.fl, &s, engine_on_match, &j);
+	/* 5. The detectors, on the flow's bytes or what its proxy tunnels carry. */
+	j.p = &p;
+	j.dir = dir;
+	out = engine_detect(&j);
 
 	/* 6. The verdict. */
 	if (j.fl->state == FLOW_BLOCKED) {

@@ -27,7 +27,6 @@
 #define WORKER_INBOX 4096	/* addresses learned by others, waiting for this worker */
 #define WORKER_TICK_MS 1000	/* flow and learned-address expiry */
 #define WORKER_VIEW_WAIT_S 5	/* a worker not taking a new view by then is stuck */
-#define WORKER_DETAIL_MAX 320
 
 enum msg_kind { MSG_EVENT, MSG_LEARN };
 
@@ -40,9 +39,10 @@ struct worker_msg {
 	struct flow_key key;
 	const char *detector;	/* static: a detector's name or "relay" */
 	char dialect[32];
-	char detail[WORKER_DETAIL_MAX];
+	char detail[EVENT_DETAIL_MAX];
 	enum conf_action action;
-	bool confirmed, allowlisted, inbound;
+	bool confirmed, allowlisted, inbound, has_target;
+	struct det_addr target;
 	unsigned int n_learned;
 	struct det_learned learned[DET_MAX_LEARNED];
 };
@@ -156,6 +156,9 @@ static void worker_on_event(void *arg, const struct mw_event *ev)
 		m->confirmed = ev->confirmed;
 		m->allowlisted = ev->allowlisted;
 		m->inbound = ev->inbound;
+		m->has_target = ev->target != NULL;
+		if (ev->target)
+			m->target = *ev->target;
 		m->n_learned = ev->learned_addrs ? (ev->learned < DET_MAX_LEARNED ? ev->learned : DET_MAX_LEARNED) : 0;
 		if (m->n_learned)
 			memcpy(m->learned, ev->learned_addrs, m->n_learned * sizeof(m->learned[0]));
@@ -347,6 +350,7 @@ static void deliver(struct workers *ws, struct worker_msg *m)
 			.confirmed = m->confirmed,
 			.allowlisted = m->allowlisted,
 			.inbound = m->inbound,
+			.target = m->has_target ? &m->target : NULL,
 			.learned = m->n_learned,
 			.learned_addrs = m->n_learned ? m->learned : NULL,
 		};
@@ -482,6 +486,7 @@ static void stats_add(struct workers_stats *st, struct worker *w, bool gauges)
 		st->engine.detections_by[k] += w->est.detections_by[k];
 	st->engine.learned += w->est.learned;
 	st->engine.relays += w->est.relays;
+	st->engine.tunnels += w->est.tunnels;
 	st->engine.verdict_loops += w->est.verdict_loops;
 	if (gauges) {
 		st->flows.active += w->fst.active;

@@ -6,9 +6,10 @@ Python standard library only. Every loop is bounded in count and in time.
 
   serve    listen on TCP/UDP ports (v4 and v6), record every byte received per
            connection under --logdir, reply with a canned response or echo.
-  send     one connection/exchange; exit 0 when the expected response came back,
-           1 otherwise with "mwtraffic: REASON: detail" on stderr, where REASON is
-           one of refused, reset, timeout, closed, mismatch, error.
+  send     one connection/exchange (through --proxy tunnels if given); exit 0 when
+           the expected response came back, 1 otherwise with "mwtraffic: REASON:
+           detail" on stderr, where REASON is one of refused, reset, timeout,
+           closed, mismatch, error, proxy (a proxy refused the tunnel).
   load     many short connections, bounded by --count and --duration.
   received summarise what the server recorded (bytes, connections, pattern search).
 """
@@ -19,6 +20,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -244,14 +246,104 @@ def preview(b, limit=48):
     return s + ("..." if len(b) > limit else "") + " (%d bytes)" % len(b)
 
 
+PROXY_KINDS = ("socks4", "socks4a", "socks5", "socks5h", "connect")
+
+
+def parse_proxy(spec):
+    """KIND:HOST:PORT (HOST may be [v6]) -> (kind, host, port)."""
+    kind, _, rest = spec.partition(":")
+    host, _, port = rest.rpartition(":")
+    if kind not in PROXY_KINDS or not host or not port.isdigit():
+        raise SystemExit("%s: bad --proxy %r (KIND:HOST:PORT, KIND one of %s)"
+                         % (PROG, spec, ", ".join(PROXY_KINDS)))
+    return kind, host.strip("[]"), int(port)
+
+
+def recv_exact(s, n, what):
+    buf = b""
+    while len(buf) < n:
+        try:
+            d = s.recv(n - len(buf))
+        except socket.timeout:
+            raise Failure("timeout", "no %s from the proxy" % what)
+        except ConnectionResetError:
+            raise Failure("reset", "connection reset while waiting for the %s" % what)
+        if not d:
+            raise Failure("closed", "proxy closed before its %s" % what)
+        buf += d
+    return buf
+
+
+def is_ip(host, fam):
+    try:
+        socket.inet_pton(fam, host)
+        return True
+    except OSError:
+        return False
+
+
+def proxy_handshake(s, kind, host, port):
+    """Ask the proxy at the other end of s for a tunnel to host:port, waiting
+    for each answer as curl does."""
+    try:
+        if kind in ("socks4", "socks4a"):
+            if is_ip(host, socket.AF_INET):
+                req = b"\x04\x01" + struct.pack("!H", port) + socket.inet_aton(host) + b"\0"
+            elif kind == "socks4a":
+                req = (b"\x04\x01" + struct.pack("!H", port) + b"\0\0\0\x01\0" +
+                       host.encode() + b"\0")
+            else:
+                raise SystemExit("%s: socks4 needs an IPv4 target, not %s" % (PROG, host))
+            s.sendall(req)
+            rep = recv_exact(s, 8, "SOCKS4 reply")
+            if rep[1] != 0x5a:
+                raise Failure("proxy", "SOCKS4 request refused (%#x)" % rep[1])
+            return
+        if kind in ("socks5", "socks5h"):
+            s.sendall(b"\x05\x02\x00\x01")
+            rep = recv_exact(s, 2, "SOCKS5 method choice")
+            if rep != b"\x05\x00":
+                raise Failure("proxy", "SOCKS5 method choice %s" % rep.hex())
+            if kind == "socks5" and is_ip(host, socket.AF_INET):
+                addr = b"\x01" + socket.inet_aton(host)
+            elif kind == "socks5" and is_ip(host, socket.AF_INET6):
+                addr = b"\x04" + socket.inet_pton(socket.AF_INET6, host)
+            else:
+                addr = b"\x03" + bytes([len(host)]) + host.encode()
+            s.sendall(b"\x05\x01\x00" + addr + struct.pack("!H", port))
+            rep = recv_exact(s, 4, "SOCKS5 reply")
+            if rep[1] != 0:
+                raise Failure("proxy", "SOCKS5 request refused (%#x)" % rep[1])
+            alen = {1: 4, 4: 16}.get(rep[3])
+            if alen is None:
+                alen = recv_exact(s, 1, "SOCKS5 reply")[0]
+            recv_exact(s, alen + 2, "SOCKS5 reply")
+            return
+        auth = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+        s.sendall(("CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: mwtraffic\r\n"
+                   "Proxy-Connection: Keep-Alive\r\n\r\n" % (auth, auth)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            if len(head) > 16384:
+                raise Failure("proxy", "CONNECT answer too long")
+            head += recv_exact(s, 1, "CONNECT answer")
+        status = head.split(b"\r\n", 1)[0].decode("latin-1")
+        if status.split(" ")[1:2] != ["200"]:
+            raise Failure("proxy", "CONNECT refused: %s" % status)
+    except (BrokenPipeError, ConnectionResetError):
+        raise Failure("reset", "connection reset during the %s handshake" % kind)
+
+
 def tcp_exchange(host, port, payload, expected, args):
-    fam = family_of(host)
+    chain = [parse_proxy(p) for p in args.proxy]
+    hops = [(h, p) for _, h, p in chain] + [(host, port)]
+    fam = family_of(hops[0][0])
     s = socket.socket(fam, socket.SOCK_STREAM)
     try:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.settimeout(args.connect_timeout)
         try:
-            s.connect((host, port))
+            s.connect(hops[0])
         except socket.timeout:
             raise Failure("timeout", "no answer to connect to %s port %d within %.1fs"
                           % (host, port, args.connect_timeout))
@@ -260,7 +352,10 @@ def tcp_exchange(host, port, payload, expected, args):
         except ConnectionResetError:
             raise Failure("reset", "connection to %s port %d reset" % (host, port))
         except OSError as e:
-            raise Failure("error", "connect to %s port %d: %s" % (host, port, e))
+            raise Failure("error", "connect to %s port %d: %s" % (hops[0][0], hops[0][1], e))
+        s.settimeout(args.timeout)
+        for i, (kind, _, _) in enumerate(chain):
+            proxy_handshake(s, kind, hops[i + 1][0], hops[i + 1][1])
         parts = split(payload, args.segments) if payload else []
         try:
             for i, part in enumerate(parts):
@@ -432,6 +527,10 @@ def add_payload_opts(p):
     p.add_argument("--tcp", action="store_true", default=True)
     p.add_argument("--udp", action="store_true")
     p.add_argument("--host", required=True)
+    p.add_argument("--proxy", action="append", default=[],
+                   help="KIND:HOST:PORT, KIND socks4, socks4a, socks5, socks5h (target by name) "
+                   "or connect; repeat to nest, outermost first: the client connects to the "
+                   "first and asks each proxy for the next, the last for --host")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--segments", type=int, default=1, help="split the payload into N sends")
     p.add_argument("--delay", type=float, default=0.05, help="seconds between segments")

@@ -9,6 +9,7 @@
 #include "domain_set.h"
 #include "ep_table.h"
 #include "det_stream.h"
+#include "proxy_parse.h"
 #include "unit.h"
 
 static uint8_t ports[65536 / 8];
@@ -167,8 +168,91 @@ static void test_tables(void)
 	ep_table_free((struct ep_table *)e.learned);
 }
 
+/* Where each request and answer ends, on the bytes curl 7.88.1 sent and
+ * a proxy answered: the tunnel's payload starts right after. */
+static void test_handover(void)
+{
+	static const uint8_t s4[] = { 4, 1, 0x00, 0x50, 203, 0, 113, 2, 0 };
+	static const uint8_t s4a[] = { 4, 1, 0x00, 0x50, 0, 0, 0, 1, 0,
+		'p', 'o', 'o', 'l', '.', 'l', 'a', 'b', '.', 't', 'e', 's', 't', 0 };
+	static const uint8_t s4_ok[] = { 0, 0x5a, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t s4_no[] = { 0, 0x5b, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t s5[] = { 5, 2, 0, 1, 5, 1, 0, 1, 203, 0, 113, 2, 0x00, 0x50 };
+	static const uint8_t s5_name[] = { 5, 2, 0, 1, 5, 1, 0, 3, 13, 'p', 'o', 'o', 'l', '.', 'l',
+		'a', 'b', '.', 't', 'e', 's', 't', 0x01, 0xbb };
+	static const uint8_t s5_v6[] = { 5, 3, 0, 1, 2, 1, 4, 'u', 's', 'e', 'r', 4, 'p', 'a', 's',
+		's', 5, 1, 0, 4, 0x20, 1, 0xd, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x00, 0x50 };
+	static const uint8_t s5_ok[] = { 5, 0, 5, 0, 0, 1, 203, 0, 113, 3, 0xbb, 0xcc };
+	static const uint8_t s5_auth_ok[] = { 5, 2, 1, 0, 5, 0, 0, 4, 0x20, 1, 0xd, 0xb8, 0, 2, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 3, 0xbb, 0xcc };
+	static const uint8_t s5_name_ok[] = { 5, 0, 5, 0, 0, 3, 4, 'p', 'o', 'o', 'l', 0, 80 };
+	static const uint8_t s5_refused[] = { 5, 0, 5, 5, 0, 1, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t s5_bad_creds[] = { 5, 2, 1, 1 };
+	static const uint8_t s5_gssapi[] = { 5, 1 };
+	static const char connect[] = "CONNECT 203.0.113.2:80 HTTP/1.1\r\nHost: 203.0.113.2:80\r\n"
+		"User-Agent: curl/7.88.1\r\nProxy-Connection: Keep-Alive\r\n\r\n";
+	static const char connect_ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	static const char subscribe[] = "{\"id\": 1, \"method\": \"mining.subscribe\", \"params\": []}\n";
+	uint8_t buf[256];
+	struct proxy_request rq;
+	size_t end, i;
+
+	CHECK(proxy_request(s4, sizeof(s4), false, &rq) == DET_MATCH);
+	CHECK(rq.kind == PROXY_SOCKS4 && rq.end == sizeof(s4) && rq.target.port == 80);
+	CHECK(proxy_request(s4a, sizeof(s4a), false, &rq) == DET_MATCH);
+	CHECK(rq.end == sizeof(s4a) && !rq.target.family && strcmp(rq.target.name, "pool.lab.test") == 0);
+	CHECK(proxy_reply(PROXY_SOCKS4, s4_ok, sizeof(s4_ok), &end) == DET_MATCH && end == 8);
+	CHECK(proxy_reply(PROXY_SOCKS4, s4_no, sizeof(s4_no), &end) == DET_NO);
+	CHECK(proxy_reply(PROXY_SOCKS4, s4_ok, 5, &end) == DET_MORE);
+
+	CHECK(proxy_request(s5, sizeof(s5), false, &rq) == DET_MATCH);
+	CHECK(rq.kind == PROXY_SOCKS5 && rq.end == sizeof(s5) && rq.target.family == AF_INET);
+	CHECK(proxy_request(s5_name, sizeof(s5_name), false, &rq) == DET_MATCH);
+	CHECK(rq.end == sizeof(s5_name) && rq.target.port == 443 && rq.target.name_len == 13);
+	CHECK(proxy_request(s5_v6, sizeof(s5_v6), false, &rq) == DET_MATCH);
+	CHECK(rq.end == sizeof(s5_v6) && rq.target.family == AF_INET6);
+	for (i = 1; i < sizeof(s5_ok); i++)
+		CHECK(proxy_reply(PROXY_SOCKS5, s5_ok, i, &end) == DET_MORE);
+	CHECK(proxy_reply(PROXY_SOCKS5, s5_ok, sizeof(s5_ok), &end) == DET_MATCH && end == 12);
+	CHECK(proxy_reply(PROXY_SOCKS5, s5_auth_ok, sizeof(s5_auth_ok), &end) == DET_MATCH &&
+	      end == sizeof(s5_auth_ok));
+	CHECK(proxy_reply(PROXY_SOCKS5, s5_name_ok, sizeof(s5_name_ok), &end) == DET_MATCH &&
+	      end == sizeof(s5_name_ok));
+	CHECK(proxy_reply(PROXY_SOCKS5, s5_refused, sizeof(s5_refused), &end) == DET_NO);
+	CHECK(proxy_reply(PROXY_SOCKS5, s5_bad_creds, sizeof(s5_bad_creds), &end) == DET_NO);
+	CHECK(proxy_reply(PROXY_SOCKS5, s5_gssapi, sizeof(s5_gssapi), &end) == DET_NO);
+	CHECK(proxy_reply(PROXY_SOCKS5, (const uint8_t *)"\x05\xff", 2, &end) == DET_NO);
+
+	/* CONNECT: the target from the request line, the end after the head. */
+	CHECK(proxy_request((const uint8_t *)connect, 40, false, &rq) == DET_MATCH);
+	CHECK(rq.kind == PROXY_CONNECT && rq.end == 0);
+	CHECK(proxy_request((const uint8_t *)connect, strlen(connect) - 1, false, &rq) == DET_MATCH &&
+	      rq.end == 0);
+	memcpy(buf, connect, strlen(connect));
+	memcpy(buf + strlen(connect), subscribe, strlen(subscribe));
+	CHECK(proxy_request(buf, strlen(connect) + strlen(subscribe), false, &rq) == DET_MATCH);
+	CHECK(rq.end == strlen(connect));
+	CHECK(proxy_request((const uint8_t *)"CONNECT a:1 HTTP/1.0\n\nX", 23, false, &rq) == DET_MATCH &&
+	      rq.end == 22);
+	CHECK(proxy_reply(PROXY_CONNECT, (const uint8_t *)connect_ok, strlen(connect_ok), &end) ==
+	      DET_MATCH && end == strlen(connect_ok));
+	CHECK(proxy_reply(PROXY_CONNECT, (const uint8_t *)connect_ok, 20, &end) == DET_MORE);
+	CHECK(proxy_reply(PROXY_CONNECT, (const uint8_t *)"HTTP/1.1 407 Proxy Authentication Required\r\n",
+			  45, &end) == DET_NO);
+	CHECK(proxy_reply(PROXY_CONNECT, (const uint8_t *)"HTTP/1.0 502 Bad Gateway\r\n\r\n", 28,
+			  &end) == DET_NO);
+	CHECK(proxy_reply(PROXY_CONNECT, (const uint8_t *)"SSH-2.0-OpenSSH_9.2p1\r\n", 23, &end) ==
+	      DET_NO);
+	/* Not requests for a TCP tunnel. */
+	CHECK(proxy_request((const uint8_t *)"GET / HTTP/1.1\r\n", 16, false, &rq) == DET_NO);
+	CHECK(proxy_request((const uint8_t *)"\x05\x01\x00\x05\x03\x00\x01\xcb", 8, false, &rq) == DET_NO);
+	CHECK(proxy_request(NULL, 0, false, &rq) == DET_MORE);
+	CHECK(proxy_request(NULL, 0, true, &rq) == DET_NO);
+}
+
 int main(void)
 {
+	test_handover();
 	test_tables();
 	port_add(3333);
 	port_add(14444);

@@ -399,6 +399,44 @@ static void test_stream_midstream(void)
 	flow_table_free(ft);
 }
 
+/* Forgetting a stream's first bytes (a proxy's handshake): the rest moves
+ * to the front, the room comes back, later bytes follow in order. */
+static void test_stream_drop(void)
+{
+	struct flow_table *ft = table(16, 4, 32, 1000);
+	struct pkt p;
+	enum flow_dir dir;
+	struct flow *f;
+	uint64_t *aux;
+
+	p = c2s(PKT_TCP_SYN, 1000, NULL);
+	f = flow_lookup_or_add(ft, &p, 1, &dir, NULL);
+	CHECK(flow_aux(f) == NULL);
+	flow_stream_drop(f, FLOW_ORIG, 3);		/* no buffer yet: nothing */
+	p = c2s(PKT_TCP_ACK, 1001, "hs:GET /");
+	CHECK(flow_stream_add(ft, f, FLOW_ORIG, &p) == 0);
+	aux = flow_aux(f);
+	CHECK(aux != NULL && ((uintptr_t)aux & 7) == 0);
+	aux[FLOW_AUX_BYTES / 8 - 1] = 42;
+	flow_stream_drop(f, FLOW_ORIG, 3);
+	CHECK(stream_is(f, FLOW_ORIG, "GET /"));
+	p = c2s(PKT_TCP_ACK, 1009, " HTTP/1.1\r\n");
+	CHECK(flow_stream_add(ft, f, FLOW_ORIG, &p) == 0);
+	CHECK(stream_is(f, FLOW_ORIG, "GET / HTTP/1.1\r\n") && !f->stream[0].full);
+	/* More than there is: all of it. */
+	flow_stream_drop(f, FLOW_ORIG, 100);
+	CHECK(stream_is(f, FLOW_ORIG, "") && !f->stream[0].full);
+	/* Full stays full: the bytes past the cap were never kept. */
+	p = c2s(PKT_TCP_ACK, 1020, "0123456789abcdefghijklmnopqrstuvwxyz");
+	CHECK(flow_stream_add(ft, f, FLOW_ORIG, &p) == 0 && f->stream[0].full);
+	flow_stream_drop(f, FLOW_ORIG, 10);
+	CHECK(stream_is(f, FLOW_ORIG, "abcdefghijklmnopqrstuv") && f->stream[0].full);
+	CHECK(aux[FLOW_AUX_BYTES / 8 - 1] == 42);
+	flow_release_buf(ft, f);
+	CHECK(flow_aux(f) == NULL);
+	flow_table_free(ft);
+}
+
 static void test_stream_udp(void)
 {
 	struct flow_table *ft = table(16, 4, 8, 1000);
@@ -477,6 +515,7 @@ int main(void)
 	test_evict();
 	test_stream_tcp();
 	test_stream_midstream();
+	test_stream_drop();
 	test_stream_udp();
 	test_buffer_pool();
 	test_bound(100000);
