@@ -15,7 +15,8 @@
 # 3. Exec receivers: the command gets the document on stdin, runs without any
 #    capability and with no_new_privs; its exit 1 is logged with what it said
 #    and retried, not fatal; one that hangs is killed at its timeout.
-# 4. minewallctl notify test, notify list and the metrics.
+# 4. A feed that fails its signature check makes a feed_rejected notice;
+#    minewallctl notify test, notify list and the metrics.
 . "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 
 lab_require
@@ -254,10 +255,24 @@ lab_daemon_alive || lab_fail "minewalld died"
 reset_fast 1 500
 lab_log "exec: document on stdin, no capabilities, exit 1 logged and retried, a hang killed at 1 s"
 
-# ---- 4. notify test, notify list, metrics ------------------------------------
+# ---- 4. a rejected feed, notify test, notify list, metrics -----------------------
+# A feed whose signature does not verify: its rejection is a notice for "feeds".
+echo "garbage" >"$LAB_DIR/feed"
+echo "not a signature" >"$LAB_DIR/feed.minisig"
 lab_write_conf "$conf" 'enforce.block_timeout=0' "metrics.listen=\"$LAB_GWC4:$MPORT\"" "$ESC" \
-	"notify.receivers=( $HOOKRCV )"
-lab_ctl reload >/dev/null 2>&1 || lab_fail "reload failed"
+	"notify.receivers=( $HOOKRCV, { name = \"feeds\"; type = \"webhook\"; url = \"http://[$LAB_P6]:8080/feed\"; events = [ \"feed_rejected\" ]; } )"
+echo "feed = { state_dir = \"$LAB_DIR/feeds\"; };" >>"$conf"
+echo "feeds = ( { name = \"bad\"; url = \"file://$LAB_DIR/feed\"; pubkeys = [ \"RWTu9q4Hhw/Alk+EbfFh9cT5ZzvZYaBfMer5WEEiyNoVx9Z55/raFlh5\" ]; } );" >>"$conf"
+lab_ctl reload >"$LAB_DIR/out" 2>&1 || lab_fail "reload failed: $(cat "$LAB_DIR/out")"
+lab_wait 10 grep -q '"/feed"' "$LAB_DIR/hook.log" || lab_fail "no feed_rejected notice: $(lab_ctl feeds list)"
+check "$LAB_DIR/hook.log" '
+r = [r for r in reqs if r["path"] == "/feed"]
+assert len(r) == 1, len(r)
+b = r[0]["body"]
+assert b["type"] == "feed" and b["event"] == "feed_rejected" and b["host"] is None, b
+assert b["eve"]["event_type"] == "feed" and b["eve"]["name"] == "bad" and b["eve"]["result"] == "rejected", b["eve"]
+'
+lab_log "a rejected feed: one feed_rejected notice"
 before=$(grep -c '"/hook"' "$LAB_DIR/hook.log")
 lab_ctl notify test hook >"$LAB_DIR/out" || lab_fail "notify test failed: $(cat "$LAB_DIR/out")"
 lab_wait 5 eval '[ "$(grep -c "\"/hook\"" "$LAB_DIR/hook.log")" -gt "$before" ]' || lab_fail "no test notice"
