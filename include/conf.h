@@ -46,6 +46,38 @@ struct conf_feed {
 	char *provider;			/* required provider id; NULL = the feed's name */
 };
 
+/* notify { receivers = ( { ... } ); }: who is told of detections and tier changes. */
+#define CONF_MAX_RECEIVERS 16
+enum conf_notify_type { CONF_NOTIFY_WEBHOOK = 0, CONF_NOTIFY_EXEC };
+/* What a receiver asks for; names as in its events = [ ... ]. */
+enum conf_notify_event {
+	CONF_NEV_DETECTION = 0,		/* "detection": a detector matched a host's flow */
+	CONF_NEV_WATCH,			/* "watch": a tier ended on its timeout */
+	CONF_NEV_THROTTLE,		/* "throttle": a host was throttled */
+	CONF_NEV_QUARANTINE,		/* "quarantine": a host was quarantined */
+	CONF_NEV_RELEASE,		/* "release": an admin released a host */
+	CONF_NEV_FEED_REJECTED,		/* "feed_rejected": a feed failed its checks */
+	CONF_NEV_PROBE_CONFIRMED,	/* "probe_confirmed": active probing confirmed a pool */
+	CONF_NEV_COUNT
+};
+
+struct conf_notify {
+	char *name;			/* [A-Za-z0-9._-]{1,63} */
+	int type;			/* enum conf_notify_type */
+	char *url;			/* webhook: http:// or https:// */
+	char *secret_file;		/* webhook: HMAC-SHA256 key, mode 0600; NULL: unsigned */
+	char *command[CONF_MAX_LIST];	/* exec: argv, command[0] an absolute path */
+	unsigned int n_command;
+	bool events[CONF_NEV_COUNT];	/* by enum conf_notify_event */
+	int min_tier;			/* enum enforce_tier order: 0 watch, 1 throttle, 2 quarantine */
+	uint32_t timeout;		/* seconds one attempt may take */
+	uint32_t retries;		/* attempts after the first */
+	uint32_t backoff, backoff_max;	/* seconds before the first retry, and the cap */
+	uint32_t concurrency;		/* attempts in flight at once */
+	uint32_t queue;			/* deliveries waiting at most; more are dropped */
+	uint32_t coalesce;		/* seconds: one detection notice per host in this window */
+};
+
 struct mw_conf {
 	char *path;			/* file it came from */
 
@@ -134,6 +166,10 @@ struct mw_conf {
 	uint32_t max_hosts;		/* internal hosts tracked for escalation */
 	bool count_refused;		/* connections refused by the block sets escalate their host */
 	uint32_t refused_per_detection;	/* refused connections that count as one detection */
+
+	/* notify { receivers = ( ) } */
+	struct conf_notify receivers[CONF_MAX_RECEIVERS];
+	unsigned int n_receivers;
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

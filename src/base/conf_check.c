@@ -2,7 +2,10 @@
 /* What the schema's types cannot say: masks, names, URLs, keys, relations between settings. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 
@@ -123,6 +126,96 @@ void conf_relate_enforce(struct ctx *x, const config_setting_t *g)
 		     x->c->dns_ttl_min, x->c->dns_ttl_max);
 }
 
+/* The key a webhook signs with: a regular file of 16..4096 bytes that only its owner, the
+ * daemon's uid, may read or write. After start-up the daemon is uid 0 without
+ * CAP_DAC_OVERRIDE, so a file of another owner would be unreadable at the next reload. */
+static void check_secret_file(struct ctx *x, const config_setting_t *s, const char *fq,
+			      const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		SERR(x, s, "'%s': %.200s: %s", fq, path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		SERR(x, s, "'%s': %.200s is not a regular file", fq, path);
+	else if (st.st_mode & 077)
+		SERR(x, s, "'%s': %.200s has mode %04o: group and others must have no access "
+		     "(chmod 600)", fq, path, (unsigned int)(st.st_mode & 07777));
+	else if (st.st_uid != geteuid())
+		SERR(x, s, "'%s': %.200s is owned by uid %u, not by the daemon's uid %u", fq, path,
+		     (unsigned int)st.st_uid, (unsigned int)geteuid());
+	else if (st.st_size < 16 || st.st_size > 4096)
+		SERR(x, s, "'%s': %.200s holds %lld bytes: a key is 16..4096 bytes", fq, path,
+		     (long long)st.st_size);
+}
+
+/* One receiver against its type. The type is read from the setting itself: a record whose
+ * type was misspelled has its error already and is not judged as a webhook. */
+static void relate_receiver(struct ctx *x, const config_setting_t *e, unsigned int i)
+{
+	const struct conf_notify *r = &x->c->receivers[i];
+	const config_setting_t *ts = member(e, "type"), *s;
+	const char *type = ts ? config_setting_get_string(ts) : NULL;
+	char fq[64];
+
+	snprintf(fq, sizeof(fq), "notify.receivers[%u]", i);
+	if (!ts) {
+		SERR(x, e, "'%s.type' is required (\"webhook\" or \"exec\")", fq);
+		return;
+	}
+	if (!type || (strcmp(type, "webhook") != 0 && strcmp(type, "exec") != 0))
+		return;
+	if (strcmp(type, "webhook") == 0) {
+		if (!member(e, "url"))
+			SERR(x, e, "'%s.url' is required for a webhook", fq);
+		else if (r->url && strncmp(r->url, "https://", 8) != 0 &&
+			 strncmp(r->url, "http://", 7) != 0)
+			SERR(x, member(e, "url"), "'%s.url' must be an https:// or http:// URL", fq);
+		if ((s = member(e, "command")))
+			SERR(x, s, "'%s.command' is for exec receivers, not a webhook", fq);
+		if (r->secret_file) {
+			char sfq[96];
+
+			snprintf(sfq, sizeof(sfq), "%s.secret_file", fq);
+			check_secret_file(x, member(e, "secret_file"), sfq, r->secret_file);
+		}
+	} else {
+		if (!(s = member(e, "command")))
+			SERR(x, e, "'%s.command' is required for an exec receiver", fq);
+		else if (config_setting_length(s) == 0)
+			SERR(x, s, "'%s.command' must list the program and its arguments", fq);
+		else if (r->n_command && r->command[0] && r->command[0][0] != '/')
+			SERR(x, s, "'%s.command': the program \"%.64s\" must be an absolute path "
+			     "(no shell, no PATH search)", fq, r->command[0]);
+		if ((s = member(e, "url")))
+			SERR(x, s, "'%s.url' is for webhooks, not an exec receiver", fq);
+		if ((s = member(e, "secret_file")))
+			SERR(x, s, "'%s.secret_file' is for webhooks, not an exec receiver", fq);
+	}
+	if (r->backoff > r->backoff_max && (s = member(e, "backoff")))
+		SERR(x, s, "'%s.backoff' (%u) must be at most 'backoff_max' (%u)", fq, r->backoff,
+		     r->backoff_max);
+}
+
+/* Receivers: names unique (they label metrics and `notify test`), each complete for its type. */
+void conf_relate_receivers(struct ctx *x, const config_setting_t *g)
+{
+	unsigned int i, j, n = (unsigned int)config_setting_length(g);
+
+	for (i = 0; i < n && i < x->c->n_receivers; i++) {
+		const config_setting_t *e = config_setting_get_elem(g, i);
+
+		if (!config_setting_is_group(e))
+			continue;
+		for (j = 0; j < i; j++)
+			if (x->c->receivers[i].name && x->c->receivers[j].name &&
+			    strcmp(x->c->receivers[i].name, x->c->receivers[j].name) == 0)
+				SERR(x, e, "'notify.receivers': name \"%s\" is used twice",
+				     x->c->receivers[i].name);
+		relate_receiver(x, e, i);
+	}
+}
+
 /* An allowlist item: an address or prefix (no port), or a domain name. */
 static bool allow_ok(const char *s)
 {
@@ -206,6 +299,14 @@ char *conf_string_checked(struct ctx *x, const config_setting_t *s, enum list_ki
 		if (!allow_ok(v))
 			SERR(x, s, "'%s': \"%.64s\" is not an address, prefix (no port) or domain name",
 			     fq, v);
+		else if (!(r = strdup(v)))
+			x->oom = true;
+		break;
+	case LK_ARG:
+		/* One argv item, passed as it is: no shell ever reads it. */
+		if (!v[0] || strlen(v) > 1024 || strpbrk(v, "\n\r\t"))
+			SERR(x, s, "'%s': an argument must be 1..1024 characters without line breaks "
+			     "or tabs", fq);
 		else if (!(r = strdup(v)))
 			x->oom = true;
 		break;

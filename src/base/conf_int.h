@@ -22,7 +22,7 @@ enum item_type {
 	IT_GROUPS,	/* list of groups, each walked with children[] into elem_size records */
 };
 
-enum list_kind { LK_IFNAME, LK_PATH, LK_NAME, LK_URL, LK_PUBKEY, LK_ALLOW };
+enum list_kind { LK_IFNAME, LK_PATH, LK_NAME, LK_URL, LK_PUBKEY, LK_ALLOW, LK_ARG };
 
 struct ctx;
 
@@ -118,6 +118,7 @@ void conf_relate_feeds(struct ctx *x, const config_setting_t *g);
 void conf_relate_feed(struct ctx *x, const config_setting_t *g);
 void conf_relate_escalation(struct ctx *x, const config_setting_t *g);
 void conf_relate_enforce(struct ctx *x, const config_setting_t *g);
+void conf_relate_receivers(struct ctx *x, const config_setting_t *g);
 /* and strings checked by kind. */
 bool conf_ifname_ok(const char *s);
 /* A copy of v, or NULL with an error added when it is not of its kind. */

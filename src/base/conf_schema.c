@@ -204,6 +204,56 @@ static const struct item enforce_items[] = {
 	{ 0 }
 };
 
+/* Members of a receiver record: offsets into struct conf_notify. */
+#define NFIELD(f) .off = offsetof(struct conf_notify, f), .size = sizeof(((struct conf_notify *)0)->f)
+#define NUINT(n, f, lo, hi, d) { .name = n, .type = IT_UINT, .min = lo, .max = hi, .dflt = d, NFIELD(f) }
+
+static const char *const notify_type_names[] = { "webhook", "exec", NULL };
+static const char *const notify_event_names[] = {
+	"detection", "watch", "throttle", "quarantine", "release", "feed_rejected",
+	"probe_confirmed", NULL
+};
+#define NEV(e) offsetof(struct conf_notify, events[e])
+static const size_t notify_event_off[] = {
+	NEV(CONF_NEV_DETECTION), NEV(CONF_NEV_WATCH), NEV(CONF_NEV_THROTTLE),
+	NEV(CONF_NEV_QUARANTINE), NEV(CONF_NEV_RELEASE), NEV(CONF_NEV_FEED_REJECTED),
+	NEV(CONF_NEV_PROBE_CONFIRMED),
+};
+static const char *const tier_names[] = { "watch", "throttle", "quarantine", NULL };
+_Static_assert(CONF_NOTIFY_WEBHOOK == 0 && CONF_NOTIFY_EXEC == 1, "notify_type_names order");
+_Static_assert(CONF_NEV_COUNT == 7 && CONF_NEV_PROBE_CONFIRMED == 6, "notify_event_names order");
+/* By default a receiver hears of every tier change: watch, throttle, quarantine, release. */
+#define NEV_TIERS ((1 << CONF_NEV_WATCH) | (1 << CONF_NEV_THROTTLE) | \
+		   (1 << CONF_NEV_QUARANTINE) | (1 << CONF_NEV_RELEASE))
+
+static const struct item receiver_items[] = {
+	{ .name = "name", .type = IT_STRING, .kind = LK_NAME, .min = 1, NFIELD(name) },
+	{ .name = "type", .type = IT_ENUM, .names = notify_type_names, NFIELD(type) },
+	{ .name = "url", .type = IT_STRING, .kind = LK_URL, NFIELD(url) },
+	{ .name = "secret_file", .type = IT_PATH, NFIELD(secret_file) },
+	/* Required for exec only: conf_relate_receivers says so. */
+	{ .name = "command", .type = IT_LIST, .kind = LK_ARG, .max = CONF_MAX_LIST,
+	  NFIELD(command), .count_off = offsetof(struct conf_notify, n_command) },
+	{ .name = "events", .type = IT_FLAGS, .names = notify_event_names,
+	  .flag_off = notify_event_off, .min = 1, .max = CONF_MAX_LIST, .dflt = NEV_TIERS },
+	{ .name = "min_tier", .type = IT_ENUM, .names = tier_names, NFIELD(min_tier) },
+	NUINT("timeout", timeout, 1, 300, 10),
+	NUINT("retries", retries, 0, 100, 3),
+	NUINT("backoff", backoff, 1, 3600, 2),
+	NUINT("backoff_max", backoff_max, 1, 86400, 300),
+	NUINT("concurrency", concurrency, 1, 64, 4),
+	NUINT("queue", queue, 1, 10000, 100),
+	NUINT("coalesce", coalesce, 0, 86400, 60),
+	{ 0 }
+};
+
+static const struct item notify_items[] = {
+	{ .name = "receivers", .type = IT_GROUPS, .children = receiver_items,
+	  .max = CONF_MAX_RECEIVERS, .elem_size = sizeof(struct conf_notify), FIELD(receivers),
+	  .count_off = offsetof(struct mw_conf, n_receivers), .relate = conf_relate_receivers },
+	{ 0 }
+};
+
 static const struct item root_items[] = {
 	GROUP("queue", queue_items, .relate = conf_relate_queue),
 	GROUP("protect", protect_items),
@@ -217,6 +267,7 @@ static const struct item root_items[] = {
 	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = conf_relate_feeds },
 	GROUP("feed", feed_items, .relate = conf_relate_feed),
 	GROUP("enforce", enforce_items, .relate = conf_relate_enforce),
+	GROUP("notify", notify_items),
 	{ 0 }
 };
 

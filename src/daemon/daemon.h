@@ -20,6 +20,7 @@ struct ctl_cmds;
 struct ctl_server;
 struct daemon_enforce;
 struct daemon_feeds;
+struct daemon_notify;
 struct eventlog;
 struct evloop;
 struct metrics;
@@ -55,6 +56,8 @@ struct daemon {
 	struct daemon_enforce *enf;
 	/* Feed subscriptions and publishing (daemon_feeds.c). */
 	struct daemon_feeds *feeds;
+	/* Receivers of detections and tier changes (daemon_notify*.c). */
+	struct daemon_notify *notify;
 };
 
 #endif

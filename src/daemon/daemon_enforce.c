@@ -12,6 +12,7 @@
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "daemon_enforce_int.h"
+#include "daemon_notify.h"
 #include "domain_set.h"
 #include "workers.h"
 #include "ep_table.h"
@@ -313,7 +314,7 @@ void daemon_enforce_learned(struct daemon *d, const struct det_learned *l, unsig
 	enforce_abort(de->enf);
 }
 
-void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
+static void enforce_event(struct daemon *d, const struct mw_event *ev)
 {
 	struct daemon_enforce *de = d->enf;
 	const struct mw_conf *c = d->conf;
@@ -372,6 +373,19 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 	if (!daemon_enforce_allowlisted(de, k->family, k->addr[0]) &&
 	    escalate_note(de->esc, k->family, k->addr[0], now_wall_ms(), &ch))
 		daemon_escalate_apply(d, &ch);
+}
+
+/* Receivers hear of the detection after it was acted on, with the host's tier
+ * then; the tier change it may cause carries it as its evidence. */
+void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
+{
+	const struct escalate_host *h;
+
+	daemon_notify_note(d, ev);
+	enforce_event(d, ev);
+	h = d->enf && ev->type == EVENT_MINING ?
+		escalate_find(d->enf->esc, ev->key->family, ev->key->addr[0]) : NULL;
+	daemon_notify_detection(d, ev, h);
 }
 
 /* ---- life cycle -------------------------------------------------------- */

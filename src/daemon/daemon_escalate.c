@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon_enforce_int.h"
+#include "daemon_notify.h"
 #include "escalate.h"
 #include "event.h"
 #include "log.h"
@@ -41,6 +42,7 @@ static void tier_event(struct daemon *d, const struct escalate_change *c)
 		 escalate_tier_name(c->from), escalate_tier_name(c->host.tier), c->why,
 		 c->host.detections);
 	daemon_enforce_emit(d, json, text);
+	daemon_notify_tier(d, c, json, text);
 }
 
 void daemon_escalate_apply(struct daemon *d, const struct escalate_change *c)

@@ -39,6 +39,7 @@
 #include "daemon_enforce.h"
 #include "daemon_feeds.h"
 #include "daemon_feeds_int.h"
+#include "daemon_notify.h"
 #include "enforce.h"
 #include "event.h"
 #include "eventlog.h"
@@ -232,6 +233,8 @@ static void feed_event(struct daemon *d, const struct df_feed *x, uint64_t seria
 		 x->dom_blocked + x->dom_alerted, x->dom_alerted, *reason ? ": " : "", reason);
 	eventlog_write_line(d->events, json, text);
 	ctl_cmds_event_line(d->cmds, text, json);
+	if (strcmp(result, "rejected") == 0)
+		daemon_notify_feed_rejected(d, json, text);
 }
 
 /* ---- feeds into the kernel ---------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 
 struct metrics_client {
 	int fd;
@@ -155,6 +156,27 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	family(f, "minewall_refused_connections_total", "counter",
 	       "Connections the block sets refused in the kernel, counted against their hosts.");
 	fprintf(f, "minewall_refused_connections_total %" PRIu64 "\n", st->refused_conns);
+	family(f, "minewall_notify_deliveries_total", "counter",
+	       "Notifications by receiver and outcome: delivered, rejected, timeout and error count "
+	       "attempts; gave_up, dropped and coalesced count notices.");
+	for (i = 0; i < st->n_notify; i++) {
+		unsigned int k;
+
+		for (k = 0; k < NOTIFY_OUTCOMES; k++) {
+			fprintf(f, "minewall_notify_deliveries_total{receiver=\"");
+			label_value(f, st->notify[i]->name);
+			fprintf(f, "\",outcome=\"%s\"} %" PRIu64 "\n",
+				notify_outcome_name((enum notify_outcome)k),
+				(uint64_t)atomic_load(&st->notify[i]->n[k]));
+		}
+	}
+	family(f, "minewall_notify_queued", "gauge",
+	       "Notifications waiting or in flight, by receiver.");
+	for (i = 0; i < st->n_notify; i++) {
+		fprintf(f, "minewall_notify_queued{receiver=\"");
+		label_value(f, st->notify[i]->name);
+		fprintf(f, "\"} %u\n", atomic_load(&st->notify[i]->queued));
+	}
 	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
 	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "daemon_enforce.h"
 #include "daemon_feeds.h"
+#include "daemon_notify.h"
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "detect.h"
@@ -54,15 +55,22 @@ static void usage(void)
 	exit(2);
 }
 
-/* Load a config and the lists it names; print every error. */
-static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l, FILE *errs)
+/* Load a config, the lists it names and its notify receivers (their keys
+ * read); print every error. */
+static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l,
+		    struct notify_set **ns, FILE *errs)
 {
 	if (conf_load(path, c, errs) < 0)
 		return -1;
 	*l = pool_lists_load(*c, errs);
-	if (!*l) {
+	*ns = daemon_notify_prepare(*c, errs);
+	if (!*l || !*ns) {
+		pool_lists_free(*l);
+		daemon_notify_set_free(*ns);
 		conf_free(*c);
 		*c = NULL;
+		*l = NULL;
+		*ns = NULL;
 		return -1;
 	}
 	return 0;
@@ -264,6 +272,7 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	enforce_sweep_stats(daemon_enforcer(d), &st->ct_sweep);
 	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
+	daemon_notify_stats(d, st);
 }
 
 static int reload(struct daemon *d, char **why);
@@ -324,6 +333,7 @@ static int reload(struct daemon *d, char **why)
 {
 	struct mw_conf *nc = NULL;
 	struct pool_lists *nl = NULL;
+	struct notify_set *nns = NULL;
 	struct queue *nq[CONF_MAX_QUEUES];
 	unsigned int nn = 0, i;
 	struct ruleset_cfg rc;
@@ -339,7 +349,7 @@ static int reload(struct daemon *d, char **why)
 	const char *fail;
 
 	log_info("reloading %s", d->conf->path);
-	if (!errs || load_all(d->conf->path, &nc, &nl, errs) < 0) {
+	if (!errs || load_all(d->conf->path, &nc, &nl, &nns, errs) < 0) {
 		if (errs)
 			fclose(errs);
 		log_warnx("reload failed, keeping the running configuration:\n%s",
@@ -404,6 +414,7 @@ static int reload(struct daemon *d, char **why)
 	 * here leaves the old elements in place, which is logged. */
 	daemon_enforce_reload(d, nc, nl);
 	daemon_feeds_reload(d, nc, nl);
+	daemon_notify_reload(d, nns);
 	if (!keep_old) {
 		conf_free(d->conf);
 		pool_lists_free(d->lists);
@@ -419,6 +430,7 @@ fail:
 	d->reloads_failed++;
 	if (why)
 		*why = strdup(fail);
+	daemon_notify_set_free(nns);
 	conf_free(nc);
 	pool_lists_free(nl);
 	return -1;
@@ -520,7 +532,7 @@ static void daemon_drop_privs(void)
 	}
 }
 
-static int run_daemon(struct daemon *d)
+static int run_daemon(struct daemon *d, struct notify_set *ns)
 {
 	struct ruleset_cfg rc;
 	struct enforce_policy policy;
@@ -573,6 +585,9 @@ static int run_daemon(struct daemon *d)
 	if (daemon_feeds_init(d) < 0)
 		log_warnx("feeds not running; detection and enforcement go on without them");
 	daemon_drop_privs();
+	/* After the drop: the delivery thread and the commands it runs inherit it. */
+	if (daemon_notify_init(d, ns) < 0)
+		log_warnx("notify receivers not running; detection and enforcement go on without them");
 	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
 		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
 		 d->conf->fail_open ? "fail-open" : "fail-closed",
@@ -591,6 +606,7 @@ static int run_daemon(struct daemon *d)
 	}
 	d->stopping = true;
 	stop_workers(d, NULL);
+	daemon_notify_fini(d);
 	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);
 	eventlog_close(d->events);
@@ -606,6 +622,7 @@ int main(int argc, char **argv)
 	const char *conf_path = DEFAULT_CONF, *capture = NULL;
 	bool foreground = false, test_only = false, verbose = false;
 	struct daemon d = { .sigfd = -1, .timerfd = -1 };
+	struct notify_set *ns = NULL;
 	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "c:ftvr:h")) != -1) {
@@ -622,7 +639,7 @@ int main(int argc, char **argv)
 		usage();
 
 	log_init("minewalld", 1, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (load_all(conf_path, &d.conf, &d.lists, stderr) < 0) {
+	if (load_all(conf_path, &d.conf, &d.lists, &ns, stderr) < 0) {
 		if (test_only)
 			fprintf(stderr, "configuration %s: test failed\n", conf_path);
 		return 1;
@@ -654,8 +671,10 @@ int main(int argc, char **argv)
 	} else if (d.conf->log_syslog) {
 		log_init("minewalld", 0, verbose ? LOG_LVL_DEBUG : d.conf->log_level);
 	}
-	rc = run_daemon(&d);
+	rc = run_daemon(&d, ns);
+	ns = NULL;
 out:
+	daemon_notify_set_free(ns);
 	pool_lists_free(d.lists);
 	conf_free(d.conf);
 	return rc;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "conf.h"
 #include "ct_sweep.h"
 #include "engine.h"
 #include "flow.h"
@@ -29,6 +30,8 @@ struct mwstats_tally {
 	struct mwstats_tally_entry e[MWSTATS_MAX_TALLY];
 };
 
+struct notify_counters;
+
 /* Count one detection; names longer than the fields are cut. */
 void mwstats_tally_add(struct mwstats_tally *t, const char *detector, const char *dialect);
 
@@ -48,6 +51,9 @@ struct mwstats {
 	struct ct_sweep_stats ct_sweep;	/* the enforcer's conntrack sweeps */
 	uint64_t refused_conns;		/* connections the block sets refused (enforce.count_refused) */
 	const struct mwstats_tally *tally;
+	/* Notify receivers' counters (notify.h), in config order; live while the daemon is. */
+	const struct notify_counters *notify[CONF_MAX_RECEIVERS];
+	unsigned int n_notify;
 };
 
 /* How the daemon fills a snapshot for its readers. */

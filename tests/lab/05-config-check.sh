@@ -70,6 +70,18 @@ lab_write_conf "$LAB_DIR/type.conf" 'queue.fail_open="perhaps"'
 line=$(grep -n 'fail_open' "$LAB_DIR/type.conf" | cut -d: -f1)
 expect_error "$LAB_DIR/type.conf" "$line"
 
+# notify { }: a webhook key others may read is named with its line and mode;
+# at 0600 the same file passes.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LAB_DIR/hook.key"
+chmod 644 "$LAB_DIR/hook.key"
+lab_write_conf "$LAB_DIR/notify.conf" \
+	"notify.receivers=( { name = \"chat\"; type = \"webhook\"; url = \"https://chat.example.net/h\"; secret_file = \"$LAB_DIR/hook.key\"; } )"
+line=$(grep -n 'receivers' "$LAB_DIR/notify.conf" | cut -d: -f1)
+expect_error "$LAB_DIR/notify.conf" "$line"
+grep -q "secret_file': $LAB_DIR/hook.key has mode 0644" "$out" || lab_fail "no mode in: $(cat "$out")"
+chmod 600 "$LAB_DIR/hook.key"
+expect_ok "$LAB_DIR/notify.conf"
+
 # A missing file is an error too, not a crash.
 check_t "$LAB_DIR/does-not-exist.conf"
 [ "$rc" != 0 ] && [ "$rc" -lt 128 ] || lab_fail "missing file: status $rc"

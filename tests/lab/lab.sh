@@ -382,6 +382,8 @@ metrics = {
 enforce = {
 state_file = "$LAB_DIR/state";
 };
+notify = {
+};
 EOF
 	LAB_OVERRIDES=$(printf '%s\n' "$@") awk '
 	BEGIN {

@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "log.h"
@@ -411,6 +413,85 @@ static void test_control(void)
 	free(err);
 }
 
+/* notify { }: the receivers as parsed, their defaults, and the secret file's mode and size. */
+static void test_notify(void)
+{
+	char path[PATH_MAX], key[] = "/tmp/mw-test-conf-key.XXXXXX", text[512], *err;
+	const struct conf_notify *r;
+	struct mw_conf *c = NULL;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/tests/conf/90-notify-valid.conf", top_srcdir());
+	CHECK(conf_load(path, &c, stderr) == 0);
+	CHECK(c && c->n_receivers == 2);
+	if (c && c->n_receivers == 2) {
+		r = &c->receivers[0];
+		CHECK_STR(r->name, "chat");
+		CHECK(r->type == CONF_NOTIFY_WEBHOOK);
+		CHECK_STR(r->url, "https://chat.example.net/hooks/minewall");
+		CHECK(r->secret_file == NULL && r->n_command == 0);
+		CHECK(r->events[CONF_NEV_DETECTION] && r->events[CONF_NEV_PROBE_CONFIRMED]);
+		CHECK(r->min_tier == 0 && r->timeout == 300 && r->retries == 100);
+		CHECK(r->backoff == 3600 && r->backoff_max == 86400 && r->concurrency == 64);
+		CHECK(r->queue == 10000 && r->coalesce == 86400);
+		r = &c->receivers[1];
+		CHECK_STR(r->name, "pause-instance");
+		CHECK(r->type == CONF_NOTIFY_EXEC && r->url == NULL && r->n_command == 4);
+		CHECK_STR(r->command[0], "/usr/local/lib/minewall/pause-instance");
+		CHECK_STR(r->command[3], "reason with spaces");
+		CHECK(!r->events[CONF_NEV_DETECTION] && !r->events[CONF_NEV_THROTTLE]);
+		CHECK(r->events[CONF_NEV_QUARANTINE] && r->min_tier == 2);
+		CHECK(r->timeout == 1 && r->retries == 0 && r->concurrency == 1 && r->coalesce == 0);
+	}
+	conf_free(c);
+
+	/* No notify block: no receiver. One with only the required settings: the defaults. */
+	err = load_string_errors("log = { level = \"info\"; };", &rc, &c);
+	CHECK(rc == 0 && c && c->n_receivers == 0);
+	conf_free(c);
+	free(err);
+	err = load_string_errors("notify = { receivers = ( { name = \"x\"; type = \"webhook\"; "
+				 "url = \"http://[2001:db8::1]:80/h\"; } ); };", &rc, &c);
+	CHECK(rc == 0 && c && c->n_receivers == 1);
+	if (c && c->n_receivers == 1) {
+		r = &c->receivers[0];
+		CHECK(!r->events[CONF_NEV_DETECTION] && r->events[CONF_NEV_WATCH]);
+		CHECK(r->events[CONF_NEV_THROTTLE] && r->events[CONF_NEV_QUARANTINE]);
+		CHECK(r->events[CONF_NEV_RELEASE] && !r->events[CONF_NEV_FEED_REJECTED]);
+		CHECK(r->min_tier == 0 && r->timeout == 10 && r->retries == 3 && r->backoff == 2);
+		CHECK(r->backoff_max == 300 && r->concurrency == 4 && r->queue == 100);
+		CHECK(r->coalesce == 60);
+	}
+	conf_free(c);
+	free(err);
+
+	/* The key file: 0644 is refused with its mode, 0600 of 32 bytes passes, 8 bytes do not. */
+	fd = mkstemp(key);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, "0123456789abcdef0123456789abcdef", 32) == 32);
+	snprintf(text, sizeof(text), "notify = { receivers = ( { name = \"x\"; type = \"webhook\";\n"
+		 "url = \"https://h/\"; secret_file = \"%s\"; } ); };", key);
+	CHECK(fchmod(fd, 0644) == 0);
+	err = load_string_errors(text, &rc, &c);
+	CHECK(rc == -1 && c == NULL);
+	CHECK(err && strstr(err, "/etc/minewall/x.conf:2: 'notify.receivers[0].secret_file': ") &&
+	      strstr(err, "has mode 0644: group and others must have no access (chmod 600)"));
+	free(err);
+	CHECK(fchmod(fd, 0600) == 0);
+	err = load_string_errors(text, &rc, &c);
+	CHECK(rc == 0 && c && c->receivers[0].secret_file && strcmp(c->receivers[0].secret_file, key) == 0);
+	conf_free(c);
+	free(err);
+	CHECK(ftruncate(fd, 8) == 0);
+	err = load_string_errors(text, &rc, &c);
+	CHECK(rc == -1 && err && strstr(err, "holds 8 bytes: a key is 16..4096 bytes"));
+	free(err);
+	close(fd);
+	unlink(key);
+}
+
 static void test_names(void)
 {
 	CHECK(conf_detector_index("stratum") == CONF_DET_STRATUM);
@@ -444,6 +525,7 @@ int main(void)
 	test_missing_file();
 	test_include();
 	test_control();
+	test_notify();
 	test_names();
 	return UNIT_DONE();
 }
