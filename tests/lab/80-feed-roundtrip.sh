@@ -137,8 +137,9 @@ lab_wait 5 test -s "$www/a/index" || lab_fail "A did not publish at start"
 
 # --- B: its own namespace, ruleset, socket and state
 conf_b=$LAB_DIR/b.conf
+# B has no default route: it protects its own traffic only (output hook).
 lab_write_conf "$conf_b" "control.socket=\"$LAB_DIR/b.sock\"" "log.events=\"$LAB_DIR/b-eve.json\"" \
-	"enforce.state_file=\"$LAB_DIR/b-state\""
+	"enforce.state_file=\"$LAB_DIR/b-state\"" 'protect.hooks=[ "output" ]'
 cat >>"$conf_b" <<EOF
 feed = {
 	state_dir = "$LAB_DIR/b-feeds";
