@@ -12,6 +12,7 @@
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "daemon_enforce_int.h"
+#include "daemon_feeds.h"
 #include "domain_set.h"
 #include "workers.h"
 #include "ep_table.h"
@@ -347,6 +348,9 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		enforce_abort(de->enf);
 	} else if (!enforce_pending(de->enf)) {
 		enforce_abort(de->enf);
+	} else {
+		/* A new block is what we publish: a delta goes out shortly. */
+		daemon_feeds_detected(d);
 	}
 	/* The internal host that did it, unless it is itself allowlisted. An
 	 * alert counts only when the admin asks for it (count_alerts): it is

@@ -357,7 +357,8 @@ fail:
  * domains are built into the next pool domains before the address sets are
  * committed, so a failure of either changes nothing; the domains are handed
  * to the workers right after the commit. */
-int df_on_apply(const char *name, const struct feed *f, void *arg)
+int df_on_apply(const char *name, const struct feed *f, const struct feed_apply_info *how,
+		void *arg)
 {
 	struct daemon *d = arg;
 	struct daemon_feeds *df = d->feeds;
