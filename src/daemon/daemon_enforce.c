@@ -340,17 +340,18 @@ void daemon_enforce_event(struct daemon *d, const struct mw_event *ev)
 		};
 
 		memcpy(e.addr, k->addr[1], 16);
-		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr)) {
 			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
+			/* What we publish changed: a delta goes out shortly (after
+			 * the commit below, which the publisher reads back). */
+			daemon_feeds_detected(d);
+		}
 	}
 	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
 		log_warnx_rl(&de->rl, "block not installed: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
 	} else if (!enforce_pending(de->enf)) {
 		enforce_abort(de->enf);
-	} else {
-		/* A new block is what we publish: a delta goes out shortly. */
-		daemon_feeds_detected(d);
 	}
 	/* The internal host that did it, unless it is itself allowlisted. An
 	 * alert counts only when the admin asks for it (count_alerts): it is
