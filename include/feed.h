@@ -169,6 +169,9 @@ int feed_build_delta(struct feed *out, const struct feed *prev, const struct fee
  * are sorted and free of duplicates (feed_parse and the builders see to it),
  * so this is one merge pass. 0, or -1 out of memory. */
 int feed_merge(const struct feed *cur, const struct feed *f, struct feed *out);
+/* feed_merge of delta f onto cur, in cur's own memory: cur becomes the set
+ * with f's header. 0, or -1 (f not a delta, out of memory: cur unchanged). */
+int feed_merge_into(struct feed *cur, const struct feed *f);
 /* Two consecutive deltas as one (d2's base is d1's serial): d2's header with
  * d1's base, the last operation on each entry. Merging it onto a set gives
  * what merging d1, then d2 gives. 0, or -1 (not consecutive, out of memory). */

@@ -241,3 +241,51 @@ int feed_compose(const struct feed *d1, const struct feed *d2, struct feed *out)
 	out->base = d1->base;
 	return merge(d1->entries, d1->n_entries, d2, true, out);
 }
+
+int feed_merge_into(struct feed *cur, const struct feed *f)
+{
+	size_t n = cur->n_entries, m = f->n_entries, k, out;
+	size_t i = n, j = m;
+	struct feed_entry *e;
+
+	if (f->kind != FEED_DELTA)
+		return -1;
+	/* A large set grows in place (realloc moves pages, it does not copy
+	 * them): a delta of a few thousand entries costs one pass over the set,
+	 * not a fresh copy of it. */
+	e = realloc(cur->entries, (n + m ? n + m : 1) * sizeof(*e));
+	if (!e)
+		return -1;
+	cur->entries = e;
+	/* Backwards, writing at k >= i: where f names an entry, f decides. */
+	k = n + m;
+	while (j > 0) {
+		const struct feed_entry *d = &f->entries[j - 1];
+		int c = i ? feed_entry_cmp(&e[i - 1], d) : -1;
+
+		if (c > 0) {
+			e[--k] = e[--i];
+			continue;
+		}
+		if (c == 0)
+			i--;
+		if (d->op == FEED_ADD)
+			e[--k] = *d;
+		j--;
+	}
+	/* e[0..i) stays; e[k..n+m) follows it. */
+	out = i + (n + m - k);
+	if (k != i)
+		memmove(e + i, e + k, (n + m - k) * sizeof(*e));
+	{
+		struct feed_entry *keep = cur->entries;
+
+		*cur = *f;
+		cur->entries = keep;
+	}
+	cur->n_entries = out;
+	cur->announced = out;
+	cur->kind = FEED_SNAPSHOT;
+	cur->base = 0;
+	return 0;
+}

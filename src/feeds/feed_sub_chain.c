@@ -119,6 +119,7 @@ enum feed_verdict feed_sub_chain(struct feed_subs *s, struct feed_sub *sub, bool
 	const struct feed_index *x = sub->idx;
 	const struct feed_fetch_job *job = &sub->job;
 	size_t off = with_snapshot ? 2 : 0, npairs, nfiles, first, i;
+	uint64_t from;
 	struct feed_state chain = { 0 };
 	struct feed snap, delta, f, tmp, want;
 	struct sub_file *files = NULL;
@@ -182,6 +183,7 @@ enum feed_verdict feed_sub_chain(struct feed_subs *s, struct feed_sub *sub, bool
 	}
 	if (v != FEED_OK)
 		goto fail;
+	from = sub->applied ? sub->st.serial : 0;
 	/* Compose first, merge once: a long chain on a large set costs one pass. */
 	if (with_snapshot && delta.serial) {
 		if (feed_merge(&snap, &delta, &want) < 0)
@@ -189,12 +191,17 @@ enum feed_verdict feed_sub_chain(struct feed_subs *s, struct feed_sub *sub, bool
 	} else if (with_snapshot) {
 		if (feed_merge(&snap, &snap, &want) < 0)
 			goto oom;
-	} else if (feed_merge(&sub->cur, &delta, &want) < 0) {
-		goto oom;
+	} else {
+		/* On the set in force, in place: the old set is not kept for a
+		 * failed apply, which then makes the next poll take the snapshot. */
+		if (feed_merge_into(&sub->cur, &delta) < 0)
+			goto oom;
+		want = sub->cur;
+		memset(&sub->cur, 0, sizeof(sub->cur));
+		sub->applied = false;
 	}
 	how = (struct feed_apply_info){ with_snapshot ? FEED_SNAPSHOT : FEED_DELTA,
-					sub->applied ? sub->st.serial : 0, (unsigned int)npairs,
-					false };
+					from, (unsigned int)npairs, false };
 	v = feed_sub_apply(s, sub, &want, &how, now);
 	if (v != FEED_OK)
 		goto out;

@@ -373,7 +373,8 @@ static int cmd_build(struct opts *o, int argc, char **argv)
 	if (o->delta) {
 		uint8_t *pb;
 
-		feed_limits_default(&lim);
+		/* Our own earlier snapshot: as large as build writes them. */
+		lim = (struct feed_limits){ 1u << 30, 10000000, 4096 };
 		pb = slurp(o->base, lim.max_size, &len);
 		if (feed_parse(pb, len, &lim, &prev, err, sizeof(err)) != FEED_OK)
 			fail(EX_REJECT, "%s: %s", o->base, err);

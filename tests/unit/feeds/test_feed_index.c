@@ -196,6 +196,34 @@ static void test_compose(void)
 		feed_fini(&last);
 		last = m;
 	}
+	/* In place: the same sets. */
+	CHECK(feed_merge(&s[0], &s[0], &m) == 0);
+	for (i = 1; i < 5; i++) {
+		CHECK(feed_merge_into(&m, &d[i]) == 0);
+		CHECK(same_set(&m, &s[i]) && m.serial == s[i].serial && m.kind == FEED_SNAPSHOT &&
+		      m.announced == m.n_entries);
+	}
+	CHECK(feed_merge_into(&m, &s[1]) == -1 && same_set(&m, &s[4]));
+	feed_fini(&m);
+	/* From nothing, and down to nothing. */
+	memset(&m, 0, sizeof(m));
+	{
+		struct feed empty, dn, s10;
+
+		CHECK(feed_build_snapshot(&empty, "isp-a", 9, T0 + 9, T0 + 99, NULL, 0, err,
+					  sizeof(err)) == 0);
+		CHECK(feed_build_delta(&dn, &s[4], &empty, err, sizeof(err)) == 0);
+		CHECK(feed_merge(&s[4], &s[4], &m) == 0);
+		CHECK(feed_merge_into(&m, &dn) == 0 && m.n_entries == 0 && m.serial == 9);
+		feed_fini(&dn);
+		snap_make(&s10, 10, 200, 50);
+		CHECK(feed_build_delta(&dn, &empty, &s10, err, sizeof(err)) == 0);
+		CHECK(feed_merge_into(&m, &dn) == 0 && same_set(&m, &s10) && m.serial == 10);
+		feed_fini(&dn);
+		feed_fini(&s10);
+		feed_fini(&empty);
+		feed_fini(&m);
+	}
 	/* Composed into one. */
 	acc = d[1];
 	acc.entries = NULL;
