@@ -69,7 +69,7 @@ pid $LAB_DIR/ngx/nginx.pid;
 error_log $LAB_DIR/ngx/error.log;
 events { worker_connections 1024; }
 http {
-	log_format feedlab '\$msec \$status \$request_length \$bytes_sent \$request_uri';
+	log_format feedlab '\$msec \$status \$request_length \$bytes_sent \$request_uri \$connection \$connection_requests';
 	access_log $_fu_log;
 	keepalive_timeout 65;
 	client_body_temp_path $LAB_DIR/ngx/body;
