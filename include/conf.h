@@ -39,7 +39,8 @@ struct conf_feed {
 	char *url;			/* https://, http:// or file:// */
 	char *pubkeys[CONF_MAX_PUBKEYS];	/* minisign public keys (base64 line) */
 	unsigned int n_pubkeys;
-	uint32_t interval;		/* seconds between fetches */
+	uint32_t interval;		/* seconds between snapshot fetches without an index */
+	uint32_t poll;			/* seconds between index polls; 0 = no index */
 	int action;			/* enum conf_feed_action */
 	uint32_t max_size;		/* bytes of the feed file */
 	uint32_t max_entries;
@@ -139,7 +140,8 @@ struct mw_conf {
 	char *publish_dir;		/* NULL = publishing off */
 	char *publish_secret_key;	/* NULL = publishing off */
 	char *publish_provider;
-	uint32_t publish_interval;
+	uint32_t publish_interval;	/* seconds between snapshots */
+	uint32_t publish_debounce_ms;	/* a detection's delta goes out this long after it */
 	uint32_t publish_validity;	/* seconds a published feed stays valid */
 
 	/* enforce { } : what happens in the kernel after a detection */

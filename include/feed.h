@@ -83,6 +83,8 @@ struct feed_state {
 	bool have;		/* false: nothing applied yet */
 	char provider[FEED_PROVIDER_MAX];
 	uint64_t serial;
+	enum feed_kind kind;	/* of the file applied last: a snapshot and a delta
+				 * of one serial are different files */
 	int64_t expires;
 	uint8_t hash[FEED_HASH_BYTES];
 };
@@ -130,7 +132,9 @@ enum feed_verdict feed_verify(const uint8_t *body, size_t len, const char *sig_t
 
 /* Decide whether a verified feed may be applied after last (NULL or !have:
  * first feed). Clamps add TTLs in place (f->clamped counts them), which is why
- * f is not const. FEED_OK, FEED_UNCHANGED or a rejection with reason text. */
+ * f is not const. FEED_OK, FEED_UNCHANGED or a rejection with reason text.
+ * The serial last holds, in the other kind (a snapshot after a delta of that
+ * serial, or the reverse), is FEED_UNCHANGED: the two files differ by nature. */
 enum feed_verdict feed_accept(const struct feed_state *last, struct feed *f,
 			      const struct feed_policy *pol, time_t now,
 			      char *reason, size_t reasonsize);
@@ -159,6 +163,19 @@ int feed_build_snapshot(struct feed *out, const char *provider, uint64_t serial,
 			char *err, size_t errsize);
 int feed_build_delta(struct feed *out, const struct feed *prev, const struct feed *next,
 		     char *err, size_t errsize);
+/* The full set after f on top of cur: a snapshot is the set itself; a delta's
+ * adds replace and its dels remove cur's entries of the same type and value.
+ * out becomes a sorted FEED_SNAPSHOT of adds with f's header. Both inputs
+ * are sorted and free of duplicates (feed_parse and the builders see to it),
+ * so this is one merge pass. 0, or -1 out of memory. */
+int feed_merge(const struct feed *cur, const struct feed *f, struct feed *out);
+/* feed_merge of delta f onto cur, in cur's own memory: cur becomes the set
+ * with f's header. 0, or -1 (f not a delta, out of memory: cur unchanged). */
+int feed_merge_into(struct feed *cur, const struct feed *f);
+/* Two consecutive deltas as one (d2's base is d1's serial): d2's header with
+ * d1's base, the last operation on each entry. Merging it onto a set gives
+ * what merging d1, then d2 gives. 0, or -1 (not consecutive, out of memory). */
+int feed_compose(const struct feed *d1, const struct feed *d2, struct feed *out);
 /* The canonical text of a feed into a malloc'd buffer; sets f->hash. */
 int feed_write(struct feed *f, char **out, size_t *outlen);
 /* Sign a feed file: parses it, and signs it with the trusted comment its

@@ -3,6 +3,7 @@
 #ifndef MW_FEED_FETCH_H
 #define MW_FEED_FETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ struct feed_fetch_opts {
 struct feed_fetch_result {
 	enum feed_fetch_status status;
 	long code;		/* HTTP status, 0 for file:// */
+	bool missing;		/* 404 or 410, or no such file:// file */
 	uint8_t *body;		/* malloc'd, NUL-terminated (not counted in len) on FETCH_OK */
 	size_t len;
 	struct feed_fetch_cache cache;	/* validators the server sent */
@@ -52,14 +54,33 @@ void feed_fetch_result_fini(struct feed_fetch_result *r);
 unsigned int feed_backoff(unsigned int failures, unsigned int base, unsigned int cap,
 			  uint32_t rnd);
 
+/* A list job's items: fetched in order; an item flagged FETCH_IF_PREV_OK only
+ * when the one before it gave FETCH_OK (a signature after its file); the
+ * first error of an item not FETCH_OPTIONAL skips all that follow (a chain
+ * with a hole is of no use). */
+#define FETCH_LIST_MAX		520
+#define FETCH_IF_PREV_OK	1u
+#define FETCH_OPTIONAL		2u
+
+struct feed_fetch_item {
+	char *url;			/* malloc'd by feed_fetch_job_add */
+	size_t max_size;		/* 0: the job's opts.max_size */
+	struct feed_fetch_cache cond;	/* conditional GET when not empty */
+	unsigned int flags;
+	struct feed_fetch_result r;	/* out */
+};
+
 /* One fetch of a feed: its body (conditional), then, when the body changed,
- * its .minisig and its optional .keys document with .keys.minisig. */
+ * its .minisig and its optional .keys document with .keys.minisig. Or, when
+ * items are added, those files instead (an index, its deltas). */
 struct feed_fetch_job {
 	/* In: set by the caller, read by the fetch thread. */
 	char *url;
 	struct feed_fetch_cache cond;
 	struct feed_fetch_opts opts;
 	int want_keys;
+	struct feed_fetch_item *items;	/* a list job when n_items > 0 */
+	size_t n_items;
 	/* Out: set by the fetch thread. */
 	struct feed_fetch_result body, sig, keys, keys_sig;
 	/* Called in the event loop's thread once the job is done. */
@@ -70,10 +91,18 @@ struct feed_fetch_job {
 
 /* Run a job synchronously (the fetch thread does this; tests may too). */
 void feed_fetch_job_run(struct feed_fetch_job *job);
+/* Forget the results (the items stay, their results reset). */
 void feed_fetch_job_clear(struct feed_fetch_job *job);
+/* Append an item (cond may be NULL). 0, or -1 when full or out of memory. */
+int feed_fetch_job_add(struct feed_fetch_job *job, const char *url, size_t max_size,
+		       const struct feed_fetch_cache *cond, unsigned int flags);
+/* Free the items and their results: the job is a plain feed job again. */
+void feed_fetch_job_free_items(struct feed_fetch_job *job);
 
 /* A fetch thread that runs jobs in order and reports them through an eventfd
- * the event loop watches. The thread touches nothing but the job. */
+ * the event loop watches. The thread touches nothing but the job; it keeps one
+ * libcurl handle, so connections (HTTP keep-alive) and TLS sessions are reused
+ * from one poll to the next. */
 struct feed_fetcher;
 struct feed_fetcher *feed_fetcher_new(struct evloop *loop);
 /* Queue a job; the caller keeps it alive until done() ran. 0 or -1. */

@@ -16,12 +16,25 @@
 struct evloop;
 struct feed_subs;
 
+/* How the set handed to apply came to be. */
+struct feed_apply_info {
+	enum feed_kind via;	/* FEED_DELTA: deltas on the set in force;
+				 * FEED_SNAPSHOT: a snapshot (and the deltas after it) */
+	uint64_t from;		/* the serial in force before; 0: none */
+	unsigned int deltas;	/* deltas merged */
+	bool cached;		/* the last good copy from state_dir, at start */
+};
+
 /* Called with the FULL set of entries a feed now wants (kind FEED_SNAPSHOT,
- * entries sorted by feed_entry_cmp, all FEED_ADD): a delta has already been
+ * entries sorted by feed_entry_cmp, all FEED_ADD): deltas have already been
  * merged onto the previous set. Return 0 once applied atomically, -1 when
  * nothing was changed: then the feed's state does not advance and the next
  * fetch tries again. Runs in the event loop's thread. */
-typedef int (*feed_apply_cb)(const char *name, const struct feed *f, void *arg);
+typedef int (*feed_apply_cb)(const char *name, const struct feed *f,
+			     const struct feed_apply_info *how, void *arg);
+
+/* Polls of the index by result. */
+enum feed_poll_result { FEED_POLL_304 = 0, FEED_POLL_200, FEED_POLL_ERROR, FEED_POLL_MAX };
 
 struct feed_sub_status {
 	char name[FEED_PROVIDER_MAX];
@@ -37,6 +50,12 @@ struct feed_sub_status {
 	unsigned int failures;		/* consecutive, drives the backoff */
 	size_t entries;			/* applied */
 	time_t next_fetch;
+	int64_t issued;			/* of the serial in force; 0: none */
+	bool index;			/* the provider's index is polled (else snapshots) */
+	unsigned long polls[FEED_POLL_MAX];	/* index polls: 304, 200, error */
+	unsigned long delta_applies;	/* sets applied through deltas */
+	unsigned long snapshot_applies;	/* sets applied through a snapshot */
+	unsigned long fallbacks;	/* deltas missing or bad: the snapshot instead */
 };
 
 /* Subscriptions from c->feeds. loop NULL: no fetch thread and no timer
@@ -46,7 +65,15 @@ struct feed_subs *feed_subs_new(const struct mw_conf *c, struct evloop *loop,
 /* Addresses no feed may block (copied): see feed_protect_gather. */
 int feed_subs_set_protect(struct feed_subs *s, const struct ep_entry *p, size_t n);
 /* Load each feed's last good copy from state_dir, verify it again and apply
- * it, then schedule the first fetches. 0, or -1 only when state_dir is unusable. */
+ * it, then schedule the first polls (spread over a poll period). 0, or -1
+ * only when state_dir is unusable.
+ *
+ * A feed with poll > 0 polls DIR/index next to its url (a conditional GET:
+ * 304 costs a few hundred bytes) and, when it names a newer serial, fetches
+ * the deltas from the serial in force (DIR/delta-BASE-SERIAL), verifies each
+ * and applies them at once; a delta that is missing or bad makes it take the
+ * snapshot (url) and the deltas after it instead. Without an index (404) it
+ * fetches the snapshot every interval. */
 int feed_subs_start(struct feed_subs *s);
 /* Fetch now (minewallctl feeds sync); name NULL: every feed. 0, or -1 when no
  * feed has that name. */
@@ -56,11 +83,15 @@ size_t feed_subs_status(const struct feed_subs *s, struct feed_sub_status *out, 
 void feed_subs_free(struct feed_subs *s);
 
 /* The seam between fetching and deciding: handle one finished fetch of feed
- * name at time now. The fetch thread's completions come here; tests call it
- * with hand-made results. Returns the verdict (FEED_OK when applied,
+ * name's snapshot (a feed job: body, signature, keys) at time now. Tests call
+ * it with hand-made results. Returns the verdict (FEED_OK when applied,
  * FEED_UNCHANGED, a rejection, or FEED_E_SYSTEM for fetch/apply/disk errors). */
 enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 				    const struct feed_fetch_job *job, time_t now);
+/* Without an event loop (tests): one whole poll of feed name now, every
+ * transfer run inline (index, deltas, the snapshot when they fail). Returns
+ * the verdict of its last step. */
+enum feed_verdict feed_subs_poll_sync(struct feed_subs *s, const char *name);
 
 /* How many subscriptions currently list e (same type and value). */
 unsigned int feed_subs_listed_by(const struct feed_subs *s, const struct feed_entry *e);

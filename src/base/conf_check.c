@@ -88,6 +88,13 @@ void conf_relate_feeds(struct ctx *x, const config_setting_t *g)
 {
 	unsigned int i, j;
 
+	for (i = 0; i < x->c->n_feeds; i++) {
+		/* Each poll is a request to the provider's server: thousands of
+		 * subscribers at 1 s would be its load, not its readers'. */
+		if (x->c->feeds[i].poll == 1)
+			SERR(x, member(config_setting_get_elem(g, i), "poll"),
+			     "'feeds[%u].poll' must be 0 (no index) or at least 2 seconds", i);
+	}
 	for (i = 0; i < x->c->n_feeds; i++)
 		for (j = 0; j < i; j++)
 			if (x->c->feeds[i].name && x->c->feeds[j].name &&

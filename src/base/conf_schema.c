@@ -129,6 +129,7 @@ static const struct item feed_sub_items[] = {
 	{ .name = "pubkeys", .type = IT_LIST, .kind = LK_PUBKEY, .min = 1, .max = CONF_MAX_PUBKEYS,
 	  FFIELD(pubkeys), .count_off = offsetof(struct conf_feed, n_pubkeys) },
 	FUINT("interval", interval, 30, 86400, 300),
+	FUINT("poll", poll, 0, 3600, 5),
 	{ .name = "action", .type = IT_ENUM, .names = feed_action_names, .dflt = FEED_ACT_BLOCK,
 	  FFIELD(action) },
 	FUINT("max_size", max_size, 1024, 1u << 30, 16u << 20),
@@ -142,6 +143,7 @@ static const struct item publish_items[] = {
 	PATH("secret_key", publish_secret_key),
 	{ .name = "provider", .type = IT_STRING, .kind = LK_NAME, FIELD(publish_provider) },
 	UINT("interval", publish_interval, 30, 86400, 300),
+	UINT("debounce_ms", publish_debounce_ms, 0, 60000, 1000),
 	UINT("validity", publish_validity, 300, 7 * 86400, 86400),
 	{ 0 }
 };

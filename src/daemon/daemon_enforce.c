@@ -13,6 +13,7 @@
 #include "ctl_server.h"
 #include "daemon_enforce_int.h"
 #include "daemon_notify.h"
+#include "daemon_feeds.h"
 #include "domain_set.h"
 #include "workers.h"
 #include "ep_table.h"
@@ -340,8 +341,12 @@ static void enforce_event(struct daemon *d, const struct mw_event *ev)
 		};
 
 		memcpy(e.addr, k->addr[1], 16);
-		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr)) {
 			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
+			/* What we publish changed: a delta goes out shortly (after
+			 * the commit below, which the publisher reads back). */
+			daemon_feeds_detected(d);
+		}
 	}
 	/* Through a proxy, the tunnel's target when it was given as an
 	 * address: the pool, blocked as if it had been dialled directly. The

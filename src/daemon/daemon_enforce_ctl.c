@@ -9,6 +9,7 @@
 
 #include "ctl_server.h"
 #include "daemon_enforce_int.h"
+#include "daemon_feeds.h"
 #include "escalate.h"
 #include "event.h"
 #include "pkt.h"
@@ -118,6 +119,7 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 			return ctl_resp_error(r, "failed", "%s", enforce_error(de->enf));
 		}
 		admin_event(d, "block", q->argv[2]);
+		daemon_feeds_detected(d);
 		return r->json ? ctl_resp_printf(r, "{\"blocked\":\"%s\",\"timeout\":%lu}\n", q->argv[2], t) :
 				 ctl_resp_printf(r, "blocked %s for %lus\n", q->argv[2], t);
 	}
@@ -146,6 +148,7 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 		}
 		de->dirty = true;
 		admin_event(d, "unblock", q->argv[2]);
+		daemon_feeds_detected(d);
 		return r->json ? ctl_resp_printf(r, "{\"unblocked\":\"%s\"}\n", q->argv[2]) :
 				 ctl_resp_printf(r, "unblocked %s\n", q->argv[2]);
 	}

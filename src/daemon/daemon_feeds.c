@@ -360,7 +360,8 @@ fail:
  * domains are built into the next pool domains before the address sets are
  * committed, so a failure of either changes nothing; the domains are handed
  * to the workers right after the commit. */
-int df_on_apply(const char *name, const struct feed *f, void *arg)
+int df_on_apply(const char *name, const struct feed *f, const struct feed_apply_info *how,
+		void *arg)
 {
 	struct daemon *d = arg;
 	struct daemon_feeds *df = d->feeds;
@@ -371,8 +372,9 @@ int df_on_apply(const char *name, const struct feed *f, void *arg)
 	struct pool_domain *dv;
 	struct ep_entry *v;
 	size_t i, n = 0, dom = 0, gone = 0;
-	char why[96];
+	char why[160];
 	bool none;
+	int k;
 
 	if (!x)
 		return -1;
@@ -431,9 +433,17 @@ int df_on_apply(const char *name, const struct feed *f, void *arg)
 		df->feed[i].dom_alerted = al[i];
 	}
 	x->serial = f->serial;
-	why[0] = '\0';
-	if (gone)
-		snprintf(why, sizeof(why), "%zu entries past their TTL", gone);
+	/* How it came: operators and tests tell a delta from a snapshot here. */
+	if (how->cached)
+		k = snprintf(why, sizeof(why), "the last good copy from the state directory");
+	else if (how->via == FEED_DELTA)
+		k = snprintf(why, sizeof(why), "via %u delta%s from serial %llu", how->deltas,
+			     how->deltas == 1 ? "" : "s", (unsigned long long)how->from);
+	else
+		k = snprintf(why, sizeof(why), "via the snapshot%s", how->deltas ?
+			     " and the deltas after it" : "");
+	if (gone && k > 0 && (size_t)k < sizeof(why))
+		snprintf(why + k, sizeof(why) - (size_t)k, "; %zu entries past their TTL", gone);
 	feed_event(d, x, f->serial, f->n_entries, "applied", why);
 	if (dom)
 		log_info("feed %s: %zu pool domains (%zu alert only)", name, x->dom_blocked + x->dom_alerted,

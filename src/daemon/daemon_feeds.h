@@ -21,6 +21,12 @@ void daemon_feeds_tick(struct daemon *d);
  * are built again from nl and the feeds' domains. 0, or -1 with a log line
  * (old ones kept). */
 int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl);
+struct mwstats;
+/* Each subscription's serial, lag, polls and applies into ms->feeds. */
+void daemon_feeds_stats(const struct daemon *d, struct mwstats *ms);
+/* Our detection blocks changed (a detection, minewallctl blocks add or del):
+ * publish a delta soon (feed.publish.debounce_ms). */
+void daemon_feeds_detected(struct daemon *d);
 struct pool_domains;
 /* The pool domains the workers should use (lists + feeds), or NULL: the lists'. */
 const struct pool_domains *daemon_feeds_pool_domains(const struct daemon *d);

@@ -64,7 +64,7 @@ static bool subs_differ(const struct mw_conf *a, const struct mw_conf *b)
 
 		if (!str_eq(x->name, y->name) || !str_eq(x->url, y->url) ||
 		    !str_eq(x->provider, y->provider) || x->n_pubkeys != y->n_pubkeys ||
-		    x->interval != y->interval || x->action != y->action ||
+		    x->interval != y->interval || x->poll != y->poll || x->action != y->action ||
 		    x->max_size != y->max_size || x->max_entries != y->max_entries)
 			return true;
 		for (j = 0; j < x->n_pubkeys; j++)
@@ -79,7 +79,8 @@ static bool pub_differ(const struct mw_conf *a, const struct mw_conf *b)
 	return !str_eq(a->publish_dir, b->publish_dir) ||
 	       !str_eq(a->publish_secret_key, b->publish_secret_key) ||
 	       !str_eq(a->publish_provider, b->publish_provider) ||
-	       a->publish_interval != b->publish_interval || a->publish_validity != b->publish_validity;
+	       a->publish_interval != b->publish_interval || a->publish_validity != b->publish_validity ||
+	       a->publish_debounce_ms != b->publish_debounce_ms;
 }
 
 /* The feed table for c; feeds kept by name keep their applied entries (the

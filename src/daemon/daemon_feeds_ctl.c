@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Feeds in the daemon: the minewallctl feeds command (list, sync, publish). */
+/* Feeds in the daemon: the minewallctl feeds command (list, sync, publish) and their metrics. */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,9 +7,11 @@
 #include <time.h>
 
 #include "ctl_server.h"
+#include "daemon_feeds.h"
 #include "daemon_feeds_int.h"
 #include "feed_pub.h"
 #include "feed_sub.h"
+#include "mwstats.h"
 
 static void time_str(char *out, size_t size, time_t t)
 {
@@ -25,17 +27,19 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 {
 	struct feed_sub_status st[CONF_MAX_FEEDS];
 	size_t n = df->subs ? feed_subs_status(df->subs, st, CONF_MAX_FEEDS) : 0, i;
+	time_t now = time(NULL);
 
 	if (n > CONF_MAX_FEEDS)
 		n = CONF_MAX_FEEDS;
 	if (r->json)
 		ctl_resp_printf(r, "[");
 	else
-		ctl_resp_printf(r, "%-20s %8s %9s %9s %9s %8s %-20s %s\n", "NAME", "SERIAL", "ENTRIES",
-				"BLOCKED", "ALERTONLY", "REJECTED", "LAST OK", "URL");
+		ctl_resp_printf(r, "%-20s %8s %9s %9s %9s %8s %7s %-20s %s\n", "NAME", "SERIAL",
+				"ENTRIES", "BLOCKED", "ALERTONLY", "REJECTED", "LAG", "LAST OK", "URL");
 	for (i = 0; i < n; i++) {
 		const struct df_feed *x = df_find(df, st[i].name);
-		char ok[32], errt[32], url[600], err[520];
+		char ok[32], errt[32], url[600], err[520], lag[24];
+		long long lag_s = st[i].issued ? (long long)(now - st[i].issued) : -1;
 
 		time_str(ok, sizeof(ok), st[i].last_ok);
 		time_str(errt, sizeof(errt), st[i].last_error_time);
@@ -46,13 +50,20 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 					"\"expires\":%lld,\"last_ok\":%lld,\"last_error\":\"%s\","
 					"\"last_error_time\":%lld,\"rejected\":%lu,\"errors\":%lu,"
 					"\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,"
-					"\"domains\":%zu,\"domains_alert_only\":%zu,\"next_fetch\":%lld}",
+					"\"domains\":%zu,\"domains_alert_only\":%zu,\"next_fetch\":%lld,"
+					"\"issued\":%lld,\"lag\":%lld,\"index\":%s,\"polls_304\":%lu,"
+					"\"polls_200\":%lu,\"polls_error\":%lu,\"delta_applies\":%lu,"
+					"\"snapshot_applies\":%lu,\"fallbacks\":%lu}",
 					i ? "," : "", st[i].name, url, st[i].have ? "true" : "false",
 					(unsigned long long)st[i].serial, (long long)st[i].expires,
 					(long long)st[i].last_ok, err, (long long)st[i].last_error_time,
 					st[i].rejected, st[i].errors, st[i].entries, x ? x->blocked : 0,
 					x ? x->alerted : 0, x ? x->dom_blocked + x->dom_alerted : 0,
-					x ? x->dom_alerted : 0, (long long)st[i].next_fetch);
+					x ? x->dom_alerted : 0, (long long)st[i].next_fetch,
+					(long long)st[i].issued, lag_s, st[i].index ? "true" : "false",
+					st[i].polls[FEED_POLL_304], st[i].polls[FEED_POLL_200],
+					st[i].polls[FEED_POLL_ERROR], st[i].delta_applies,
+					st[i].snapshot_applies, st[i].fallbacks);
 		} else {
 			char ser[24];
 
@@ -60,9 +71,13 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 				snprintf(ser, sizeof(ser), "%llu", (unsigned long long)st[i].serial);
 			else
 				snprintf(ser, sizeof(ser), "-");
-			ctl_resp_printf(r, "%-20s %8s %9zu %9zu %9zu %8lu %-20s %s\n", st[i].name, ser,
-					st[i].entries, x ? x->blocked : 0, x ? x->alerted : 0,
-					st[i].rejected, ok, st[i].url ? st[i].url : "");
+			if (lag_s >= 0)
+				snprintf(lag, sizeof(lag), "%llds", lag_s);
+			else
+				snprintf(lag, sizeof(lag), "-");
+			ctl_resp_printf(r, "%-20s %8s %9zu %9zu %9zu %8lu %7s %-20s %s\n", st[i].name,
+					ser, st[i].entries, x ? x->blocked : 0, x ? x->alerted : 0,
+					st[i].rejected, lag, ok, st[i].url ? st[i].url : "");
 			if (st[i].last_error[0])
 				ctl_resp_printf(r, "  last error %s: %s\n", errt, st[i].last_error);
 		}
@@ -103,6 +118,32 @@ static int cmd_feeds(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 						 (unsigned long long)feed_pub_serial(df->pub));
 	}
 	return ctl_resp_error(r, "usage", "feeds list | sync [NAME] | publish");
+}
+
+void daemon_feeds_stats(const struct daemon *d, struct mwstats *ms)
+{
+	const struct daemon_feeds *df = d->feeds;
+	struct feed_sub_status st[CONF_MAX_FEEDS];
+	size_t n = df && df->subs ? feed_subs_status(df->subs, st, CONF_MAX_FEEDS) : 0, i;
+
+	ms->n_feeds = 0;
+	for (i = 0; i < n && i < CONF_MAX_FEEDS; i++) {
+		struct mwstats_feed *f = &ms->feeds[ms->n_feeds++];
+
+		_Static_assert(sizeof(f->name) == sizeof(st[i].name), "feed name sizes");
+		memcpy(f->name, st[i].name, sizeof(f->name));
+		f->name[sizeof(f->name) - 1] = '\0';
+		f->have = st[i].have;
+		f->serial = st[i].serial;
+		f->issued = st[i].issued;
+		f->entries = st[i].entries;
+		memcpy(f->polls, st[i].polls, sizeof(f->polls));
+		f->delta_applies = st[i].delta_applies;
+		f->snapshot_applies = st[i].snapshot_applies;
+		f->fallbacks = st[i].fallbacks;
+		f->rejected = st[i].rejected;
+		f->errors = st[i].errors;
+	}
 }
 
 const struct ctl_command df_ctl_cmds[] = {

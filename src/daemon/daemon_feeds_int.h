@@ -63,7 +63,9 @@ struct df_feed *df_find(struct daemon_feeds *df, const char *name);
 void df_json_str(char *out, size_t size, const char *s);
 /* feed_subs' apply callback (arg: the daemon): the feed's full set into its
  * kernel sets and the pool domains. 0, or -1 with nothing changed. */
-int df_on_apply(const char *name, const struct feed *f, void *arg);
+struct feed_apply_info;
+int df_on_apply(const char *name, const struct feed *f, const struct feed_apply_info *how,
+		void *arg);
 /* Hand pd to the workers, the previous set freed once none uses it. */
 void df_domains_publish(struct daemon *d, struct pool_domains *pd);
 /* Build and publish the pool domains from lists and what the feeds hold now.

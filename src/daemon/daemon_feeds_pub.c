@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "daemon_enforce.h"
+#include "daemon_feeds.h"
 #include "daemon_feeds_int.h"
 #include "enforce.h"
 #include "feed_pub.h"
@@ -67,11 +68,18 @@ struct feed_pub *df_pub_open(struct daemon *d, const struct mw_conf *c)
 		return NULL;
 	if (mkdir(c->publish_dir, 0755) < 0 && errno != EEXIST)
 		log_warn("publish: cannot create %s", c->publish_dir);
-	p = feed_pub_new(c, pub_collect, d);
+	p = feed_pub_new(c, d->loop, pub_collect, d);
 	if (!p && errno)
 		log_warnx("publish: off (%s)", strerror(errno));
 	else if (p)
-		log_info("publish: our detections into %s every %us", c->publish_dir,
+		log_info("publish: our detections into %s: a delta %ums after a detection, a "
+			 "snapshot every %us", c->publish_dir, c->publish_debounce_ms,
 			 c->publish_interval);
 	return p;
+}
+
+void daemon_feeds_detected(struct daemon *d)
+{
+	if (d->feeds && d->feeds->pub)
+		feed_pub_poke(d->feeds->pub);
 }

@@ -77,6 +77,77 @@ static void label_value(FILE *f, const char *s)
 	}
 }
 
+static void feed_sample(FILE *f, const char *family_name, const char *feed, const char *label,
+			const char *value, const char *num)
+{
+	fprintf(f, "%s{feed=\"", family_name);
+	label_value(f, feed);
+	if (label)
+		fprintf(f, "\",%s=\"%s", label, value);
+	fprintf(f, "\"} %s\n", num);
+}
+
+/* Per feed subscription: what is in force, how fresh, how it got there. */
+static void render_feeds(FILE *f, const struct mwstats *st)
+{
+	static const char *const polls[] = { "304", "200", "error" };
+	unsigned int i, k;
+	char num[32];
+
+	family(f, "minewall_feed_serial", "gauge", "Serial of the feed in force (0: none).");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%" PRIu64, st->feeds[i].have ? st->feeds[i].serial : 0);
+		feed_sample(f, "minewall_feed_serial", st->feeds[i].name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_lag_seconds", "gauge",
+	       "Now minus the issue time of the serial in force (only feeds with one).");
+	for (i = 0; i < st->n_feeds; i++) {
+		if (!st->feeds[i].issued)
+			continue;
+		snprintf(num, sizeof(num), "%lld", (long long)(st->now - st->feeds[i].issued));
+		feed_sample(f, "minewall_feed_lag_seconds", st->feeds[i].name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_entries", "gauge", "Entries of the feed in force.");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%zu", st->feeds[i].entries);
+		feed_sample(f, "minewall_feed_entries", st->feeds[i].name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_polls_total", "counter",
+	       "Polls of a feed's index, by result (304 not modified, 200 changed, error).");
+	for (i = 0; i < st->n_feeds; i++)
+		for (k = 0; k < 3; k++) {
+			snprintf(num, sizeof(num), "%lu", st->feeds[i].polls[k]);
+			feed_sample(f, "minewall_feed_polls_total", st->feeds[i].name, "result",
+				    polls[k], num);
+		}
+	family(f, "minewall_feed_applies_total", "counter",
+	       "New versions of a feed applied, by path (delta chain or snapshot).");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%lu", st->feeds[i].delta_applies);
+		feed_sample(f, "minewall_feed_applies_total", st->feeds[i].name, "via", "delta", num);
+		snprintf(num, sizeof(num), "%lu", st->feeds[i].snapshot_applies);
+		feed_sample(f, "minewall_feed_applies_total", st->feeds[i].name, "via", "snapshot",
+			    num);
+	}
+	family(f, "minewall_feed_fallbacks_total", "counter",
+	       "Times a missing or bad delta made a feed take its snapshot instead.");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%lu", st->feeds[i].fallbacks);
+		feed_sample(f, "minewall_feed_fallbacks_total", st->feeds[i].name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_rejected_total", "counter",
+	       "Feed files refused by verification or policy (the last good one stays).");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%lu", st->feeds[i].rejected);
+		feed_sample(f, "minewall_feed_rejected_total", st->feeds[i].name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_errors_total", "counter", "Feed fetch and apply failures.");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%lu", st->feeds[i].errors);
+		feed_sample(f, "minewall_feed_errors_total", st->feeds[i].name, NULL, NULL, num);
+	}
+}
+
 void metrics_render(FILE *f, const struct mwstats *st)
 {
 	static const char *const actions[] = { "accept", "drop", "repeat" };
@@ -180,6 +251,7 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
 	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);
+	render_feeds(f, st);
 }
 
 static void client_free(void *client)

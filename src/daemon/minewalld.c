@@ -273,6 +273,8 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
 	daemon_notify_stats(d, st);
+	st->now = time(NULL);
+	daemon_feeds_stats(d, st);
 }
 
 static int reload(struct daemon *d, char **why);

@@ -35,6 +35,19 @@ struct notify_counters;
 /* Count one detection; names longer than the fields are cut. */
 void mwstats_tally_add(struct mwstats_tally *t, const char *detector, const char *dialect);
 
+/* One feed subscription, for /metrics. */
+struct mwstats_feed {
+	char name[64];
+	bool have;			/* a set is applied */
+	uint64_t serial;		/* in force */
+	int64_t issued;			/* of the serial in force; 0 none */
+	size_t entries;
+	unsigned long polls[3];		/* index polls: 304, 200, error */
+	unsigned long delta_applies, snapshot_applies, fallbacks, rejected, errors;
+};
+
+#define MWSTATS_MAX_FEEDS 16
+
 struct mwstats {
 	time_t start_time;		/* wall clock at start */
 	uint64_t uptime_s;
@@ -54,6 +67,9 @@ struct mwstats {
 	/* Notify receivers' counters (notify.h), in config order; live while the daemon is. */
 	const struct notify_counters *notify[CONF_MAX_RECEIVERS];
 	unsigned int n_notify;
+	time_t now;			/* wall clock of the snapshot */
+	struct mwstats_feed feeds[MWSTATS_MAX_FEEDS];
+	unsigned int n_feeds;
 };
 
 /* How the daemon fills a snapshot for its readers. */

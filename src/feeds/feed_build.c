@@ -191,3 +191,101 @@ out:
 	feed_fini(&f);
 	return ret;
 }
+
+/* cur's entries under f's: where both name an entry, f's wins; dels are kept
+ * when the result is a delta, dropped when it is a set. */
+static int merge(const struct feed_entry *ce, size_t ncur, const struct feed *f, bool keep_dels,
+		 struct feed *out)
+{
+	size_t i = 0, j = 0;
+
+	out->entries = calloc(ncur + f->n_entries ? ncur + f->n_entries : 1, sizeof(*out->entries));
+	if (!out->entries)
+		return -1;
+	while (i < ncur || j < f->n_entries) {
+		int c = i == ncur ? 1 : j == f->n_entries ? -1 :
+			feed_entry_cmp(&ce[i], &f->entries[j]);
+		const struct feed_entry *e;
+
+		if (c < 0) {
+			e = &ce[i++];
+		} else {
+			e = &f->entries[j++];
+			if (c == 0)
+				i++;
+		}
+		if (e->op == FEED_ADD || keep_dels)
+			out->entries[out->n_entries++] = *e;
+	}
+	out->announced = out->n_entries;
+	return 0;
+}
+
+int feed_merge(const struct feed *cur, const struct feed *f, struct feed *out)
+{
+	*out = *f;
+	out->entries = NULL;
+	out->n_entries = 0;
+	out->kind = FEED_SNAPSHOT;
+	out->base = 0;
+	return merge(cur->entries, f->kind == FEED_DELTA ? cur->n_entries : 0, f, false, out);
+}
+
+int feed_compose(const struct feed *d1, const struct feed *d2, struct feed *out)
+{
+	if (d1->kind != FEED_DELTA || d2->kind != FEED_DELTA || d2->base != d1->serial)
+		return -1;
+	*out = *d2;
+	out->entries = NULL;
+	out->n_entries = 0;
+	out->base = d1->base;
+	return merge(d1->entries, d1->n_entries, d2, true, out);
+}
+
+int feed_merge_into(struct feed *cur, const struct feed *f)
+{
+	size_t n = cur->n_entries, m = f->n_entries, k, out;
+	size_t i = n, j = m;
+	struct feed_entry *e;
+
+	if (f->kind != FEED_DELTA)
+		return -1;
+	/* A large set grows in place (realloc moves pages, it does not copy
+	 * them): a delta of a few thousand entries costs one pass over the set,
+	 * not a fresh copy of it. */
+	e = realloc(cur->entries, (n + m ? n + m : 1) * sizeof(*e));
+	if (!e)
+		return -1;
+	cur->entries = e;
+	/* Backwards, writing at k >= i: where f names an entry, f decides. */
+	k = n + m;
+	while (j > 0) {
+		const struct feed_entry *d = &f->entries[j - 1];
+		int c = i ? feed_entry_cmp(&e[i - 1], d) : -1;
+
+		if (c > 0) {
+			e[--k] = e[--i];
+			continue;
+		}
+		if (c == 0)
+			i--;
+		if (d->op == FEED_ADD)
+			e[--k] = *d;
+		j--;
+	}
+	/* e[0..i) stays; e[k..n+m) follows it. */
+	out = i + (n + m - k);
+	if (k != i)
+		memmove(e + i, e + k, (n + m - k) * sizeof(*e));
+	{
+		struct feed_entry *keep = cur->entries;
+
+		*cur = *f;
+		cur->entries = keep;
+	}
+	cur->n_entries = out;
+	cur->announced = out;
+	cur->kind = FEED_SNAPSHOT;
+	cur->base = 0;
+	return 0;
+}

@@ -1,31 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Feed downloads: libcurl easy handles in one fetch thread, results handed to the event loop.
- *
- * Why a thread and not curl_multi_socket_action in the evloop: our evloop watches only
- * readable fds and has no timers, while curl needs write interest and its own timeouts.
- * Feeds are fetched every few minutes, so one thread running transfers in order costs
- * nothing, and it touches only the job it was given: results come back through an eventfd
- * the evloop reads, and every decision about a feed is taken in the daemon's thread.
+/* Feed downloads: one bounded libcurl transfer, conditional GET, backoff. The fetch
+ * thread that runs them for the daemon is feed_fetcher.c.
  *
  * Plain http:// is allowed: the minisign signature, not the transport, protects the
  * content, and feed_accept refuses replays. https:// always verifies the peer and its
  * name against the system CA store. Redirects may only lead to http(s), never file://. */
 #include "config.h"
 
-#include <errno.h>
-#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/eventfd.h>
 
 #include <curl/curl.h>
 
-#include "evloop.h"
 #include "feed_fetch.h"
-#include "log.h"
+#include "feed_fetch_int.h"
 
 struct xfer {
 	struct feed_fetch_result *r;
@@ -137,10 +128,7 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 	return x->stop && atomic_load(x->stop) ? 1 : 0;
 }
 
-static enum feed_fetch_status fail(struct feed_fetch_result *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static enum feed_fetch_status fail(struct feed_fetch_result *r, const char *fmt, ...)
+enum feed_fetch_status feed_fetch_fail(struct feed_fetch_result *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -162,20 +150,26 @@ static bool safe_header(const char *s)
 	return true;
 }
 
-static enum feed_fetch_status fetch(const char *url, const struct feed_fetch_opts *o,
-				    const struct feed_fetch_cache *cond,
-				    struct feed_fetch_result *r, const atomic_bool *stop)
+enum feed_fetch_status feed_fetch_with(void *handle, const char *url,
+				       const struct feed_fetch_opts *o,
+				       const struct feed_fetch_cache *cond,
+				       struct feed_fetch_result *r, const atomic_bool *stop)
 {
 	struct xfer x = { .r = r, .max_size = o->max_size, .stop = stop };
 	struct curl_slist *hdrs = NULL, *h;
 	char errbuf[CURL_ERROR_SIZE] = "", line[FETCH_ETAG_MAX + 32];
-	CURL *c;
+	CURL *c = handle;
 	CURLcode rc;
 
 	memset(r, 0, sizeof(*r));
-	c = curl_easy_init();
+	/* A kept handle keeps its connections and TLS sessions across resets:
+	 * a poll every few seconds then costs no new handshake. */
+	if (c)
+		curl_easy_reset(c);
+	else
+		c = curl_easy_init();
 	if (!c)
-		return fail(r, "curl_easy_init failed");
+		return feed_fetch_fail(r, "curl_easy_init failed");
 	if (cond && cond->etag[0] && safe_header(cond->etag)) {
 		snprintf(line, sizeof(line), "If-None-Match: %s", cond->etag);
 		if ((h = curl_slist_append(hdrs, line)))
@@ -215,12 +209,23 @@ static enum feed_fetch_status fetch(const char *url, const struct feed_fetch_opt
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
-	curl_easy_cleanup(c);
+	/* The header list belongs to this transfer only. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	if (!handle)
+		curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	if (rc == CURLE_FILE_COULDNT_READ_FILE || (rc == CURLE_OK && (r->code == 404 || r->code == 410))) {
+		if (rc == CURLE_OK)
+			feed_fetch_fail(r, "HTTP status %ld", r->code);
+		else
+			feed_fetch_fail(r, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		r->missing = true;
+		return FETCH_ERROR;
+	}
 	if (x.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		return fail(r, "larger than max_size (%zu bytes)", o->max_size);
+		return feed_fetch_fail(r, "larger than max_size (%zu bytes)", o->max_size);
 	if (rc != CURLE_OK)
-		return fail(r, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		return feed_fetch_fail(r, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	if (r->code == 304) {
 		free(r->body);
 		r->body = NULL;
@@ -230,9 +235,9 @@ static enum feed_fetch_status fetch(const char *url, const struct feed_fetch_opt
 		return FETCH_UNCHANGED;
 	}
 	if (r->code != 0 && r->code != 200)
-		return fail(r, "HTTP status %ld", r->code);
+		return feed_fetch_fail(r, "HTTP status %ld", r->code);
 	if (!r->body && !(r->body = malloc(1)))
-		return fail(r, "out of memory");
+		return feed_fetch_fail(r, "out of memory");
 	r->body[r->len] = '\0';
 	snprintf(r->reason, sizeof(r->reason), "%zu bytes", r->len);
 	r->status = FETCH_OK;
@@ -243,7 +248,18 @@ enum feed_fetch_status feed_fetch_get(const char *url, const struct feed_fetch_o
 				      const struct feed_fetch_cache *cond,
 				      struct feed_fetch_result *r)
 {
-	return fetch(url, o, cond, r, NULL);
+	return feed_fetch_with(NULL, url, o, cond, r, NULL);
+}
+
+void *feed_fetch_handle_new(void)
+{
+	return curl_easy_init();
+}
+
+void feed_fetch_handle_free(void *handle)
+{
+	if (handle)
+		curl_easy_cleanup(handle);
 }
 
 void feed_fetch_result_fini(struct feed_fetch_result *r)
@@ -253,177 +269,3 @@ void feed_fetch_result_fini(struct feed_fetch_result *r)
 	r->len = 0;
 }
 
-static void job_run(struct feed_fetch_job *job, const atomic_bool *stop)
-{
-	struct feed_fetch_opts small = job->opts;
-	size_t ul = strlen(job->url);
-	char *u = malloc(ul + sizeof(".keys.minisig"));
-
-	if (!u) {
-		fail(&job->body, "out of memory");
-		return;
-	}
-	if (fetch(job->url, &job->opts, &job->cond, &job->body, stop) != FETCH_OK)
-		goto out;
-	/* Signatures and keys documents are small; a large one is an attack. */
-	small.max_size = 64 * 1024;
-	snprintf(u, ul + sizeof(".keys.minisig"), "%s.minisig", job->url);
-	if (fetch(u, &small, NULL, &job->sig, stop) != FETCH_OK)
-		goto out;
-	if (!job->want_keys)
-		goto out;
-	snprintf(u, ul + sizeof(".keys.minisig"), "%s.keys", job->url);
-	if (fetch(u, &small, NULL, &job->keys, stop) != FETCH_OK)
-		goto out;
-	snprintf(u, ul + sizeof(".keys.minisig"), "%s.keys.minisig", job->url);
-	fetch(u, &small, NULL, &job->keys_sig, stop);
-out:
-	free(u);
-}
-
-void feed_fetch_job_run(struct feed_fetch_job *job)
-{
-	job_run(job, NULL);
-}
-
-void feed_fetch_job_clear(struct feed_fetch_job *job)
-{
-	feed_fetch_result_fini(&job->body);
-	feed_fetch_result_fini(&job->sig);
-	feed_fetch_result_fini(&job->keys);
-	feed_fetch_result_fini(&job->keys_sig);
-	memset(&job->body, 0, sizeof(job->body));
-	memset(&job->sig, 0, sizeof(job->sig));
-	memset(&job->keys, 0, sizeof(job->keys));
-	memset(&job->keys_sig, 0, sizeof(job->keys_sig));
-	/* Nothing fetched yet is not "ok". */
-	job->body.status = job->sig.status = job->keys.status = job->keys_sig.status = FETCH_ERROR;
-	snprintf(job->body.reason, sizeof(job->body.reason), "not fetched");
-	snprintf(job->sig.reason, sizeof(job->sig.reason), "not fetched");
-}
-
-struct feed_fetcher {
-	struct evloop *loop;
-	int efd;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	atomic_bool stop;
-	struct feed_fetch_job *todo, *done;	/* FIFO in, LIFO out (order does not matter) */
-};
-
-static void *fetcher_main(void *arg)
-{
-	struct feed_fetcher *fx = arg;
-	uint64_t one = 1;
-
-	for (;;) {
-		struct feed_fetch_job *job, **pp;
-
-		pthread_mutex_lock(&fx->lock);
-		while (!fx->todo && !atomic_load(&fx->stop))
-			pthread_cond_wait(&fx->wake, &fx->lock);
-		if (atomic_load(&fx->stop)) {
-			pthread_mutex_unlock(&fx->lock);
-			return NULL;
-		}
-		job = fx->todo;
-		fx->todo = job->next;
-		pthread_mutex_unlock(&fx->lock);
-
-		job_run(job, &fx->stop);
-
-		pthread_mutex_lock(&fx->lock);
-		for (pp = &fx->done; *pp; pp = &(*pp)->next)
-			;
-		job->next = NULL;
-		*pp = job;
-		pthread_mutex_unlock(&fx->lock);
-		if (write(fx->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			log_warn("feed fetcher: eventfd write");
-	}
-}
-
-/* In the loop's thread: hand each finished job back to its owner. */
-static void on_done(struct evloop *loop, int fd, void *arg)
-{
-	struct feed_fetcher *fx = arg;
-	struct feed_fetch_job *list, *job;
-	uint64_t n;
-
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		log_warn("feed fetcher: eventfd read");
-	pthread_mutex_lock(&fx->lock);
-	list = fx->done;
-	fx->done = NULL;
-	pthread_mutex_unlock(&fx->lock);
-	while ((job = list)) {
-		list = job->next;
-		job->next = NULL;
-		job->done(job, job->arg);
-	}
-}
-
-struct feed_fetcher *feed_fetcher_new(struct evloop *loop)
-{
-	struct feed_fetcher *fx;
-
-	if (feed_fetch_global_init() < 0)
-		return NULL;
-	fx = calloc(1, sizeof(*fx));
-	if (!fx)
-		return NULL;
-	fx->loop = loop;
-	atomic_init(&fx->stop, false);
-	pthread_mutex_init(&fx->lock, NULL);
-	pthread_cond_init(&fx->wake, NULL);
-	fx->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (fx->efd < 0)
-		goto err;
-	if (evloop_add(loop, fx->efd, on_done, fx) < 0)
-		goto err;
-	if (pthread_create(&fx->thread, NULL, fetcher_main, fx) != 0) {
-		evloop_del(loop, fx->efd);
-		goto err;
-	}
-	fx->started = true;
-	return fx;
-err:
-	feed_fetcher_free(fx);
-	return NULL;
-}
-
-int feed_fetcher_submit(struct feed_fetcher *fx, struct feed_fetch_job *job)
-{
-	struct feed_fetch_job **pp;
-
-	feed_fetch_job_clear(job);
-	job->next = NULL;
-	pthread_mutex_lock(&fx->lock);
-	for (pp = &fx->todo; *pp; pp = &(*pp)->next)
-		;
-	*pp = job;
-	pthread_cond_signal(&fx->wake);
-	pthread_mutex_unlock(&fx->lock);
-	return 0;
-}
-
-void feed_fetcher_free(struct feed_fetcher *fx)
-{
-	if (!fx)
-		return;
-	if (fx->started) {
-		pthread_mutex_lock(&fx->lock);
-		atomic_store(&fx->stop, true);
-		pthread_cond_signal(&fx->wake);
-		pthread_mutex_unlock(&fx->lock);
-		pthread_join(fx->thread, NULL);
-		evloop_del(fx->loop, fx->efd);
-	}
-	if (fx->efd >= 0)
-		close(fx->efd);
-	pthread_mutex_destroy(&fx->lock);
-	pthread_cond_destroy(&fx->wake);
-	free(fx);
-}

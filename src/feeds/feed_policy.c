@@ -103,6 +103,11 @@ enum feed_verdict feed_accept(const struct feed_state *last, struct feed *f,
 			return FEED_E_ROLLBACK;
 		}
 		if (f->serial == last->serial) {
+			if (f->kind != last->kind) {
+				snprintf(reason, reasonsize, "serial %llu already applied (from a %s)",
+					 (unsigned long long)f->serial, feed_kind_str(last->kind));
+				return FEED_UNCHANGED;
+			}
 			if (sodium_memcmp(f->hash, last->hash, FEED_HASH_BYTES) == 0) {
 				snprintf(reason, reasonsize, "serial %llu already applied",
 					 (unsigned long long)f->serial);
@@ -175,6 +180,7 @@ void feed_state_update(struct feed_state *st, const struct feed *f)
 	st->have = true;
 	memcpy(st->provider, f->provider, sizeof(st->provider));
 	st->serial = f->serial;
+	st->kind = f->kind;
 	st->expires = f->expires;
 	memcpy(st->hash, f->hash, sizeof(st->hash));
 }
@@ -187,8 +193,9 @@ int feed_state_format(const struct feed_state *st, char *out, size_t outsize)
 	if (!st->have || feed_time_format(st->expires, exp) < 0)
 		return -1;
 	feed_hex(st->hash, sizeof(st->hash), hex);
-	n = snprintf(out, outsize, STATE_MAGIC " provider=%s serial=%llu expires=%s blake2b=%s\n",
-		     st->provider, (unsigned long long)st->serial, exp, hex);
+	n = snprintf(out, outsize, STATE_MAGIC " provider=%s serial=%llu kind=%s expires=%s "
+		     "blake2b=%s\n", st->provider, (unsigned long long)st->serial,
+		     feed_kind_str(st->kind), exp, hex);
 	return n < 0 || (size_t)n >= outsize ? -1 : 0;
 }
 
@@ -225,6 +232,13 @@ int feed_state_parse(const char *text, size_t len, struct feed_state *st, char *
 	memcpy(st->provider, v, vl);
 	if (!field(&p, end, "serial", &v, &vl) || feed_u64_parse(v, vl, &st->serial) < 0)
 		goto bad;
+	/* Written since deltas are fetched; a line without it is a snapshot's. */
+	if (field(&p, end, "kind", &v, &vl)) {
+		if (vl == 5 && memcmp(v, "delta", 5) == 0)
+			st->kind = FEED_DELTA;
+		else if (!(vl == 8 && memcmp(v, "snapshot", 8) == 0))
+			goto bad;
+	}
 	if (!field(&p, end, "expires", &v, &vl) || feed_time_parse(v, vl, &st->expires) < 0)
 		goto bad;
 	if (!field(&p, end, "blake2b", &v, &vl) || vl != 2 * FEED_HASH_BYTES || p != end)
@@ -243,7 +257,8 @@ int feed_state_parse(const char *text, size_t len, struct feed_state *st, char *
 	return 0;
 bad:
 	memset(st, 0, sizeof(*st));
-	snprintf(err, errsize, "line 1: expected \"%s provider=P serial=N expires=T blake2b=HEX\"",
+	snprintf(err, errsize, "line 1: expected \"%s provider=P serial=N [kind=K] expires=T "
+		 "blake2b=HEX\"",
 		 STATE_MAGIC);
 	return -1;
 }

@@ -7,20 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
-#include "evloop.h"
+#include "clock.h"
 #include "feed_sub.h"
 #include "feed_sub_int.h"
 #include "log.h"
 
-#define BACKOFF_FACTOR	8			/* failures wait at most interval * 8 ... */
-#define BACKOFF_CAP	86400			/* ... and never more than a day */
 
-static struct feed_sub *sub_find(const struct feed_subs *s, const char *name)
+struct feed_sub *feed_sub_find(const struct feed_subs *s, const char *name)
 {
 	size_t i;
 
@@ -51,66 +48,11 @@ unsigned int feed_subs_listed_by(const struct feed_subs *s, const struct feed_en
 enum conf_feed_action feed_subs_decide(const struct feed_subs *s, const char *name,
 				       const struct feed_entry *e)
 {
-	const struct feed_sub *sub = sub_find(s, name);
+	const struct feed_sub *sub = feed_sub_find(s, name);
 
 	if (!sub)
 		return FEED_ACT_ALERT;
 	return conf_feed_corroborate(sub->action, feed_subs_listed_by(s, e), s->corroborate);
-}
-
-/* ---- merging a delta onto the current set ---- */
-
-struct tagged {
-	const struct feed_entry *e;
-	size_t seq;
-};
-
-static int tagged_cmp(const void *a, const void *b)
-{
-	const struct tagged *p = a, *q = b;
-	int c = feed_entry_cmp(p->e, q->e);
-
-	if (c)
-		return c;
-	return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
-/* The full set after f: a snapshot is the set itself; a delta's last operation on a
- * (type, value) wins over cur. out becomes a sorted FEED_SNAPSHOT of adds. */
-int feed_sub_want_build(const struct feed *cur, const struct feed *f, struct feed *out)
-{
-	size_t n = (f->kind == FEED_DELTA ? cur->n_entries : 0) + f->n_entries, i, j, k = 0;
-	struct tagged *t = calloc(n ? n : 1, sizeof(*t));
-	int ret = -1;
-
-	*out = *f;
-	out->entries = NULL;
-	out->n_entries = 0;
-	out->kind = FEED_SNAPSHOT;
-	out->base = 0;
-	if (!t)
-		return -1;
-	if (f->kind == FEED_DELTA)
-		for (i = 0; i < cur->n_entries; i++, k++)
-			t[k] = (struct tagged){ &cur->entries[i], k };
-	for (i = 0; i < f->n_entries; i++, k++)
-		t[k] = (struct tagged){ &f->entries[i], k };
-	if (n)
-		qsort(t, n, sizeof(*t), tagged_cmp);
-	out->entries = calloc(n ? n : 1, sizeof(*out->entries));
-	if (!out->entries)
-		goto out;
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && feed_entry_cmp(t[i].e, t[j].e) == 0; j++)
-			;
-		if (t[j - 1].e->op == FEED_ADD)
-			out->entries[out->n_entries++] = *t[j - 1].e;
-	}
-	out->announced = out->n_entries;
-	ret = 0;
-out:
-	free(t);
-	return ret;
 }
 
 /* ---- status ---- */
@@ -140,6 +82,28 @@ void feed_sub_ok(struct feed_sub *sub, time_t now)
 	sub->status.serial = sub->st.serial;
 	sub->status.expires = sub->st.expires;
 	sub->status.entries = sub->applied ? sub->cur.n_entries : 0;
+	sub->status.issued = sub->applied ? sub->cur.issued : 0;
+}
+
+/* "scheme://host/dir/feed" -> "scheme://host/dir/"; a URL without a path gets "/". */
+char *feed_sub_dir_url(const char *url)
+{
+	const char *host = strstr(url, "://"), *slash;
+	size_t n;
+	char *d;
+
+	host = host ? host + 3 : url;
+	/* file:///path has an empty host: its path starts right away. */
+	slash = strrchr(host, '/');
+	n = slash ? (size_t)(slash + 1 - url) : strlen(url);
+	d = malloc(n + 2);
+	if (!d)
+		return NULL;
+	memcpy(d, url, n);
+	if (!slash)
+		d[n++] = '/';
+	d[n] = '\0';
+	return d;
 }
 
 /* ---- keys announced by the provider ---- */
@@ -156,18 +120,18 @@ bool feed_sub_key_known(const struct feed_sub *sub, const struct minisign_pubkey
 }
 
 /* A keys document signed by a pinned key may announce the next key: pin it too. */
-static void keys_doc(struct feed_subs *s, struct feed_sub *sub, const struct feed_fetch_job *job,
-		     time_t now)
+void feed_sub_keys_doc(struct feed_subs *s, struct feed_sub *sub, const struct feed_fetch_result *keys,
+		       const struct feed_fetch_result *keys_sig, time_t now)
 {
 	struct feed_keys k;
 	enum feed_verdict v;
 	char err[256];
 
-	if (job->keys.status != FETCH_OK || job->keys_sig.status != FETCH_OK ||
-	    !job->keys.body || !job->keys_sig.body)
+	if (keys->status != FETCH_OK || keys_sig->status != FETCH_OK || !keys->body ||
+	    !keys_sig->body)
 		return;	/* no keys document is the usual case */
-	v = feed_keys_verify(job->keys.body, job->keys.len, (const char *)job->keys_sig.body,
-			     job->keys_sig.len, sub->keys, sub->nkeys, now, &k, err, sizeof(err));
+	v = feed_keys_verify(keys->body, keys->len, (const char *)keys_sig->body, keys_sig->len,
+			     sub->keys, sub->nkeys, now, &k, err, sizeof(err));
 	if (v != FEED_OK) {
 		feed_sub_error(sub, now, true, "keys document rejected (%s): %s",
 			       feed_verdict_str(v), err);
@@ -189,31 +153,30 @@ static void keys_doc(struct feed_subs *s, struct feed_sub *sub, const struct fee
 	log_info("feed %s: pinned the announced next key", sub->name);
 }
 
-static enum feed_verdict sub_apply(struct feed_subs *s, struct feed_sub *sub, struct feed *f,
-				   time_t now)
+enum feed_verdict feed_sub_apply(struct feed_subs *s, struct feed_sub *sub, struct feed *want,
+				 const struct feed_apply_info *how, time_t now)
 {
-	struct feed want;
-
-	if (feed_sub_want_build(&sub->cur, f, &want) < 0) {
-		feed_sub_error(sub, now, false, "out of memory");
-		return FEED_E_SYSTEM;
-	}
-	if (s->apply(sub->name, &want, s->arg) < 0) {
-		feed_fini(&want);
+	if (s->apply(sub->name, want, how, s->arg) < 0) {
 		feed_sub_error(sub, now, false, "apply failed for serial %llu",
-			       (unsigned long long)f->serial);
+			       (unsigned long long)want->serial);
+		feed_fini(want);
 		return FEED_E_SYSTEM;
 	}
 	feed_fini(&sub->cur);
-	sub->cur = want;
+	sub->cur = *want;
+	memset(want, 0, sizeof(*want));
 	sub->applied = true;
+	if (how->via == FEED_DELTA)
+		sub->status.delta_applies++;
+	else
+		sub->status.snapshot_applies++;
 	return FEED_OK;
 }
 
 enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 				    const struct feed_fetch_job *job, time_t now)
 {
-	struct feed_sub *sub = sub_find(s, name);
+	struct feed_sub *sub = feed_sub_find(s, name);
 	struct feed_policy pol = s->pol;
 	struct feed f;
 	enum feed_verdict v;
@@ -222,7 +185,7 @@ enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 	if (!sub)
 		return FEED_E_SYSTEM;
 	memset(&f, 0, sizeof(f));
-	keys_doc(s, sub, job, now);
+	feed_sub_keys_doc(s, sub, &job->keys, &job->keys_sig, now);
 	if (job->body.status == FETCH_UNCHANGED) {
 		feed_sub_ok(sub, now);
 		return FEED_UNCHANGED;
@@ -263,105 +226,33 @@ enum feed_verdict feed_subs_process(struct feed_subs *s, const char *name,
 		feed_sub_error(sub, now, true, "%s: %s", feed_verdict_str(v), err);
 		goto out;
 	}
-	v = sub_apply(s, sub, &f, now);
-	if (v != FEED_OK)
-		goto out;
-	feed_state_update(&sub->st, &f);
-	sub->cache = job->body.cache;
-	if (feed_sub_persist(s, sub, &f, job) < 0)
-		log_warn("feed %s: cannot save serial %llu in %s", sub->name,
-			 (unsigned long long)f.serial, s->state_dir);
+	{
+		struct feed_apply_info how = { f.kind, sub->applied ? sub->st.serial : 0,
+					       f.kind == FEED_DELTA, false };
+		struct sub_file file = { f.kind, f.serial, job->body.body, job->sig.body,
+					 job->body.len, job->sig.len };
+		struct feed want;
+
+		if (feed_merge(&sub->cur, &f, &want) < 0) {
+			feed_sub_error(sub, now, false, "out of memory");
+			v = FEED_E_SYSTEM;
+			goto out;
+		}
+		v = feed_sub_apply(s, sub, &want, &how, now);
+		if (v != FEED_OK)
+			goto out;
+		feed_state_update(&sub->st, &f);
+		sub->cache = job->body.cache;
+		if (feed_sub_persist(s, sub, &file, 1) < 0)
+			log_warn("feed %s: cannot save serial %llu in %s", sub->name,
+				 (unsigned long long)f.serial, s->state_dir);
+	}
 	feed_sub_ok(sub, now);
 	log_info("feed %s: applied %s serial %llu, %zu entries", sub->name,
 		 feed_kind_str(f.kind), (unsigned long long)f.serial, sub->cur.n_entries);
 out:
 	feed_fini(&f);
 	return v;
-}
-
-/* ---- scheduling: one timerfd for all feeds, the fetch thread for transfers ---- */
-
-static void arm(struct feed_subs *s)
-{
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	time_t now = time(NULL), next = 0;
-	size_t i;
-
-	if (s->tfd < 0)
-		return;
-	for (i = 0; i < s->n; i++)
-		if (!s->subs[i].busy && (!next || s->subs[i].next_at < next))
-			next = s->subs[i].next_at;
-	if (!next)
-		return;	/* every feed is being fetched; their completions re-arm */
-	/* A zero it_value disarms: "now" is one nanosecond. */
-	if (next > now)
-		its.it_value.tv_sec = next - now;
-	else
-		its.it_value.tv_nsec = 1;
-	if (timerfd_settime(s->tfd, 0, &its, NULL) < 0)
-		log_warn("feeds: timerfd_settime");
-}
-
-static void schedule(struct feed_sub *sub, time_t now)
-{
-	unsigned int d = sub->interval, cap;
-
-	if (sub->status.failures) {
-		cap = sub->interval * BACKOFF_FACTOR;
-		if (cap > BACKOFF_CAP)
-			cap = BACKOFF_CAP;
-		d = feed_backoff(sub->status.failures, sub->interval / 4 ? sub->interval / 4 : 1,
-				 cap, randombytes_random());
-	}
-	sub->next_at = now + d;
-	sub->status.next_fetch = sub->next_at;
-}
-
-static void on_fetched(struct feed_fetch_job *job, void *arg)
-{
-	struct feed_sub *sub = arg;
-	time_t now = time(NULL);
-
-	sub->busy = false;
-	feed_subs_process(sub->owner, sub->name, job, now);
-	feed_fetch_job_clear(job);
-	schedule(sub, now);
-	arm(sub->owner);
-}
-
-static void submit(struct feed_subs *s, struct feed_sub *sub)
-{
-	struct feed_fetch_job *job = &sub->job;
-
-	job->url = sub->url;
-	/* Without the set in memory a 304 would leave us with nothing: ask for the body. */
-	if (sub->applied)
-		job->cond = sub->cache;
-	else
-		memset(&job->cond, 0, sizeof(job->cond));
-	job->opts = s->fopts;
-	job->opts.max_size = sub->lim.max_size;
-	job->want_keys = 1;
-	job->done = on_fetched;
-	job->arg = sub;
-	sub->busy = true;
-	feed_fetcher_submit(s->fetcher, job);
-}
-
-static void on_timer(struct evloop *loop, int fd, void *arg)
-{
-	struct feed_subs *s = arg;
-	time_t now = time(NULL);
-	uint64_t n;
-	size_t i;
-
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		log_warn("feeds: timerfd read");
-	for (i = 0; i < s->n; i++)
-		if (!s->subs[i].busy && s->subs[i].next_at <= now)
-			submit(s, &s->subs[i]);
-	arm(s);
 }
 
 /* ---- life cycle ---- */
@@ -404,8 +295,12 @@ struct feed_subs *feed_subs_new(const struct mw_conf *c, struct evloop *loop,
 			 cf->provider ? cf->provider : cf->name);
 		if (!(sub->url = strdup(cf->url)))
 			goto err;
+		if (!(sub->dir_url = feed_sub_dir_url(cf->url)) ||
+		    !(sub->idx = calloc(1, sizeof(*sub->idx))))
+			goto err;
 		sub->action = (enum conf_feed_action)cf->action;
 		sub->interval = cf->interval;
+		sub->poll = cf->poll;
 		feed_limits_default(&sub->lim);
 		sub->lim.max_size = cf->max_size;
 		sub->lim.max_entries = cf->max_entries;
@@ -421,13 +316,8 @@ struct feed_subs *feed_subs_new(const struct mw_conf *c, struct evloop *loop,
 		snprintf(sub->status.name, sizeof(sub->status.name), "%s", sub->name);
 		sub->status.url = sub->url;
 	}
-	if (loop) {
-		s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (s->tfd < 0 || evloop_add(loop, s->tfd, on_timer, s) < 0)
-			goto err;
-		if (!(s->fetcher = feed_fetcher_new(loop)))
-			goto err;
-	}
+	if (loop && feed_sub_poll_init(s) < 0)
+		goto err;
 	return s;
 err:
 	feed_subs_free(s);
@@ -460,17 +350,15 @@ int feed_subs_start(struct feed_subs *s)
 	}
 	for (i = 0; i < s->n; i++) {
 		feed_sub_load(s, &s->subs[i], now);
-		/* Spread the first fetches a little so restarts do not come in a burst. */
-		s->subs[i].next_at = now + (time_t)(i % 5);
-		s->subs[i].status.next_fetch = s->subs[i].next_at;
+		feed_sub_schedule_first(&s->subs[i], now_wall_ms(), i);
 	}
-	arm(s);
+	feed_sub_arm(s);
 	return 0;
 }
 
 int feed_subs_sync_now(struct feed_subs *s, const char *name)
 {
-	time_t now = time(NULL);
+	uint64_t now = now_wall_ms();
 	bool found = false;
 	size_t i;
 
@@ -480,7 +368,7 @@ int feed_subs_sync_now(struct feed_subs *s, const char *name)
 		s->subs[i].next_at = now;
 		found = true;
 	}
-	arm(s);
+	feed_sub_arm(s);
 	return found ? 0 : -1;
 }
 
@@ -500,15 +388,14 @@ void feed_subs_free(struct feed_subs *s)
 	if (!s)
 		return;
 	/* The thread first: it may still hold a job that lives in a sub. */
-	feed_fetcher_free(s->fetcher);
-	if (s->tfd >= 0) {
-		evloop_del(s->loop, s->tfd);
-		close(s->tfd);
-	}
+	feed_sub_poll_fini(s);
 	for (i = 0; i < s->n; i++) {
 		feed_fini(&s->subs[i].cur);
 		feed_fetch_job_clear(&s->subs[i].job);
+		feed_fetch_job_free_items(&s->subs[i].job);
+		free(s->subs[i].idx);
 		free(s->subs[i].url);
+		free(s->subs[i].dir_url);
 	}
 	free(s->subs);
 	free(s->protect);

@@ -23,45 +23,61 @@
  * NAME.delta.SERIAL(.minisig)  deltas applied on top of it, in serial order
  * NAME.keys           keys learnt by rotation, one public key line each */
 
-int feed_sub_persist(struct feed_subs *s, struct feed_sub *sub, const struct feed *f,
-		     const struct feed_fetch_job *job)
+static int file_save(struct feed_subs *s, struct feed_sub *sub, const struct sub_file *f)
+{
+	char fn[FEED_PROVIDER_MAX + 48];
+
+	if (f->kind == FEED_SNAPSHOT)
+		snprintf(fn, sizeof(fn), "%s.snapshot", sub->name);
+	else
+		snprintf(fn, sizeof(fn), "%s.delta.%llu", sub->name, (unsigned long long)f->serial);
+	if (feed_file_write(s->state_dir, fn, f->body, f->len) < 0)
+		return -1;
+	strcat(fn, ".minisig");
+	return feed_file_write(s->state_dir, fn, f->sig, f->sig_len);
+}
+
+int feed_sub_persist(struct feed_subs *s, struct feed_sub *sub, const struct sub_file *files,
+		     size_t n)
 {
 	char fn[FEED_PROVIDER_MAX + 48], st[256];
+	uint64_t snap = 0, ser;
 	DIR *d;
 	struct dirent *de;
-	size_t nl = strlen(sub->name);
+	size_t nl = strlen(sub->name), i;
 
-	if (f->kind == FEED_SNAPSHOT) {
-		snprintf(fn, sizeof(fn), "%s.snapshot", sub->name);
-		if (feed_file_write(s->state_dir, fn, job->body.body, job->body.len) < 0)
+	for (i = 0; i < n; i++) {
+		if (file_save(s, sub, &files[i]) < 0)
 			return -1;
-		snprintf(fn, sizeof(fn), "%s.snapshot.minisig", sub->name);
-		if (feed_file_write(s->state_dir, fn, job->sig.body, job->sig.len) < 0)
-			return -1;
-	} else {
-		snprintf(fn, sizeof(fn), "%s.delta.%llu", sub->name, (unsigned long long)f->serial);
-		if (feed_file_write(s->state_dir, fn, job->body.body, job->body.len) < 0)
-			return -1;
-		snprintf(fn, sizeof(fn), "%s.delta.%llu.minisig", sub->name,
-			 (unsigned long long)f->serial);
-		if (feed_file_write(s->state_dir, fn, job->sig.body, job->sig.len) < 0)
-			return -1;
+		if (files[i].kind == FEED_SNAPSHOT)
+			snap = files[i].serial;
 	}
 	if (feed_state_format(&sub->st, st, sizeof(st)) < 0)
 		return -1;
 	snprintf(fn, sizeof(fn), "%s.state", sub->name);
 	if (feed_file_write(s->state_dir, fn, st, strlen(st)) < 0)
 		return -1;
-	if (f->kind != FEED_SNAPSHOT)
+	if (!snap) {
+		sub->cached_deltas += (unsigned int)n;
 		return 0;
-	/* A new snapshot makes the old deltas useless: drop them, after the state moved. */
+	}
+	sub->cached_snapshot = snap;
+	sub->cached_deltas = (unsigned int)(n - 1);
+	/* A new snapshot makes the deltas up to it useless: drop them, after the state moved. */
 	d = opendir(s->state_dir);
 	if (!d)
 		return 0;
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, sub->name, nl) == 0 &&
-		    strncmp(de->d_name + nl, ".delta.", 7) == 0)
+	while ((de = readdir(d))) {
+		const char *p = de->d_name + nl + 7;
+		size_t pl;
+
+		if (strncmp(de->d_name, sub->name, nl) != 0 ||
+		    strncmp(de->d_name + nl, ".delta.", 7) != 0)
+			continue;
+		pl = strcspn(p, ".");
+		if (feed_u64_parse(p, pl, &ser) < 0 || ser <= snap)
 			feed_file_remove(s->state_dir, de->d_name);
+	}
 	closedir(d);
 	return 0;
 }
@@ -122,7 +138,7 @@ static enum feed_verdict load_one(struct feed_subs *s, struct feed_sub *sub, con
 			sub->keys, sub->nkeys, &sub->lim, &f, err, sizeof(err));
 	if (v == FEED_OK) {
 		pol.provider = sub->provider;
-		v = feed_accept(chain, &f, &pol, now, err, sizeof(err));
+		v = feed_accept(chain, &f, &pol, feed_sub_link_time(&f, now, false), err, sizeof(err));
 	}
 	if (v != FEED_OK) {
 		log_warnx("feed %s: cached %s refused (%s): %s", sub->name, fn,
@@ -130,10 +146,14 @@ static enum feed_verdict load_one(struct feed_subs *s, struct feed_sub *sub, con
 		goto out;
 	}
 	feed_state_update(chain, &f);
+	if (f.kind == FEED_SNAPSHOT)
+		sub->cached_snapshot = f.serial;
+	else
+		sub->cached_deltas++;
 	{
 		struct feed want;
 
-		if (feed_sub_want_build(&sub->cur, &f, &want) < 0) {
+		if (feed_merge(&sub->cur, &f, &want) < 0) {
 			v = FEED_E_SYSTEM;
 			goto out;
 		}
@@ -187,9 +207,6 @@ void feed_sub_load(struct feed_subs *s, struct feed_sub *sub, time_t now)
 	sub->status.have = sub->st.have;
 	sub->status.serial = sub->st.serial;
 	/* The snapshot, then every delta up to the recorded serial, each verified again. */
-	snprintf(fn, sizeof(fn), "%s.snapshot", sub->name);
-	if (load_one(s, sub, fn, &chain, now) != FEED_OK)
-		goto fail;
 	d = opendir(s->state_dir);
 	while (d && (de = readdir(d))) {
 		uint64_t ser;
@@ -212,6 +229,10 @@ void feed_sub_load(struct feed_subs *s, struct feed_sub *sub, time_t now)
 		closedir(d);
 	if (n)
 		qsort(serials, n, sizeof(*serials), delta_serial_cmp);
+	/* Each link as of a moment it was valid; only the newest must be fresh. */
+	snprintf(fn, sizeof(fn), "%s.snapshot", sub->name);
+	if (load_one(s, sub, fn, &chain, now) != FEED_OK)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		if (serials[i] <= chain.serial)
 			continue;
@@ -220,6 +241,11 @@ void feed_sub_load(struct feed_subs *s, struct feed_sub *sub, time_t now)
 			goto fail;
 	}
 	free(serials);
+	if ((int64_t)now >= chain.expires) {
+		log_warnx("feed %s: cached serial %llu has expired", sub->name,
+			  (unsigned long long)chain.serial);
+		goto drop;
+	}
 	if (chain.serial != sub->st.serial ||
 	    sodium_memcmp(chain.hash, sub->st.hash, FEED_HASH_BYTES) != 0) {
 		log_warnx("feed %s: cached files end at serial %llu, state says %llu",
@@ -227,7 +253,8 @@ void feed_sub_load(struct feed_subs *s, struct feed_sub *sub, time_t now)
 			  (unsigned long long)sub->st.serial);
 		goto drop;
 	}
-	if (s->apply(sub->name, &sub->cur, s->arg) < 0) {
+	if (s->apply(sub->name, &sub->cur, &(struct feed_apply_info){ FEED_SNAPSHOT, 0,
+		     sub->cached_deltas, true }, s->arg) < 0) {
 		feed_sub_error(sub, now, false, "apply of the cached serial %llu failed",
 			       (unsigned long long)sub->st.serial);
 		goto drop;
@@ -241,6 +268,8 @@ fail:
 	free(serials);
 drop:
 	/* The state stays: it still refuses replays of older feeds. */
+	sub->cached_snapshot = 0;
+	sub->cached_deltas = 0;
 	feed_fini(&sub->cur);
 	memset(&sub->cur, 0, sizeof(sub->cur));
 }

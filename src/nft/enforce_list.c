@@ -210,18 +210,34 @@ static int ep_push(const struct ep_entry *ep, void *arg)
 	return 0;
 }
 
-/* Identity of a set element: family, prefix, port, masked address. */
+/* Identity of a set element: family, masked address, prefix, port. The
+ * order callers keep their lists in (daemon_feeds), so a list already sorted
+ * needs no sort here. */
 static int ep_cmp(const void *a, const void *b)
 {
 	const struct ep_entry *x = a, *y = b;
+	int c;
 
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (c)
+		return c;
 	if (x->plen != y->plen)
 		return x->plen < y->plen ? -1 : 1;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return memcmp(x->addr, y->addr, sizeof(x->addr));
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/* Sort v unless it already is (a million-entry feed usually is). */
+static void ep_sort(struct ep_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (ep_cmp(&v[i - 1], &v[i]) > 0)
+			break;
+	if (i < n)
+		qsort(v, n, sizeof(*v), ep_cmp);
 }
 
 /* The entry as the kernel would give it back: host bits cleared. */
@@ -283,10 +299,8 @@ static int sync_diff(struct enforcer *e, enum enforce_source src, const char *fe
 	if (known == NULL)
 		for (i = 0; i < have.n; i++)
 			canonical(&have.v[i], &have.v[i]);
-	if (want.n)
-		qsort(want.v, want.n, sizeof(*want.v), ep_cmp);
-	if (have.n)
-		qsort(have.v, have.n, sizeof(*have.v), ep_cmp);
+	ep_sort(want.v, want.n);
+	ep_sort(have.v, have.n);
 	i = j = 0;
 	while (i < want.n || j < have.n) {
 		int c = i == want.n ? 1 : j == have.n ? -1 : ep_cmp(&want.v[i], &have.v[j]);

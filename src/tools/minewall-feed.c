@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* minewall-feed: make keys, build, sign, verify and show signed pool feeds. */
+/* minewall-feed: make keys, build, index, sign, verify and show signed pool feeds. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,22 +16,17 @@
 #include <sodium.h>
 
 #include "feed.h"
+#include "feed_index.h"
 #include "feed_text.h"
+#include "feed_tool.h"
 #include "minisign.h"
 
-/* Exit codes, documented in minewall-feed(1). */
-#define EX_OK		0
-#define EX_REJECT	1	/* signature, format or policy failure */
-#define EX_USAGE	2
-#define EX_SYS		3	/* file or system error */
-
-#define MAX_PINNED	8
 #define LIST_LINE_MAX	4096
 #define PASSWORD_MAX	1024
 
 static const char *prog = "minewall-feed";
 
-static void usage(void)
+void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s keygen [-p PUBKEY] [-s SECKEY] [-W] [--password-fd N] [--kdf-fast]\n"
@@ -40,14 +35,14 @@ static void usage(void)
 		"             [--ttl SECONDS] [--reason TEXT] LISTFILE...\n"
 		"       %s keys -o FILE --provider ID --serial N --current PUBKEY [--next PUBKEY]\n"
 		"             [--expires-in SECONDS]\n"
+		"       %s index -o FILE [--expires-in SECONDS] [--issued TIME] SNAPSHOT [DELTA...]\n"
 		"       %s sign -s SECKEY [-x SIGFILE] [--password-fd N] FILE\n"
 		"       %s verify -p PUBKEY [-p PUBKEY]... [-x SIGFILE] [--at UNIXTIME] FILE\n"
-		"       %s show [-t] FILE\n", prog, prog, prog, prog, prog, prog);
+		"       %s show [-t] FILE\n", prog, prog, prog, prog, prog, prog, prog);
 	exit(EX_USAGE);
 }
 
-static void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fail(int code, const char *fmt, ...)
+void fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,7 +55,7 @@ static void fail(int code, const char *fmt, ...)
 }
 
 /* Whole file, at most max bytes (max + 1 read tells the caller it is larger). */
-static uint8_t *slurp(const char *path, size_t max, size_t *len)
+uint8_t *slurp(const char *path, size_t max, size_t *len)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -91,7 +86,7 @@ static uint8_t *slurp(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static void spit(const char *path, const void *data, size_t len, int excl)
+void spit(const char *path, const void *data, size_t len, int excl)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (excl ? O_EXCL : O_TRUNC), 0644);
 	size_t off = 0;
@@ -174,7 +169,7 @@ static void load_seckey(const char *path, int pwfd, struct minisign_seckey *sk)
 		sodium_free(pw);
 }
 
-static void load_pubkey(const char *path, struct minisign_pubkey *pk)
+void load_pubkey(const char *path, struct minisign_pubkey *pk)
 {
 	char err[256];
 	size_t len;
@@ -203,16 +198,6 @@ static const struct option long_opts[] = {
 	{ "next", required_argument, NULL, OPT_NEXT },
 	{ "at", required_argument, NULL, OPT_AT },
 	{ NULL, 0, NULL, 0 },
-};
-
-struct opts {
-	const char *pub[MAX_PINNED];
-	size_t npub;
-	const char *sec, *out, *sig, *provider, *base, *reason, *current, *next;
-	uint64_t serial, expires_in, ttl;
-	int64_t issued, at;
-	bool have_serial, nopass, kdf_fast, delta, tc_only;
-	int pwfd;
 };
 
 static void parse_opts(int argc, char **argv, const char *shortopts, struct opts *o)
@@ -388,7 +373,8 @@ static int cmd_build(struct opts *o, int argc, char **argv)
 	if (o->delta) {
 		uint8_t *pb;
 
-		feed_limits_default(&lim);
+		/* Our own earlier snapshot: as large as build writes them. */
+		lim = (struct feed_limits){ 1u << 30, 10000000, 4096 };
 		pb = slurp(o->base, lim.max_size, &len);
 		if (feed_parse(pb, len, &lim, &prev, err, sizeof(err)) != FEED_OK)
 			fail(EX_REJECT, "%s: %s", o->base, err);
@@ -459,6 +445,8 @@ static int cmd_sign(struct opts *o, int argc, char **argv)
 	body = slurp(file, 64u << 20, &len);
 	if (is_keys_doc(body, len))
 		r = feed_keys_sign(body, len, &sk, &sig, err, sizeof(err));
+	else if (feed_index_is(body, len))
+		r = feed_index_sign(body, len, &sk, &sig, err, sizeof(err));
 	else
 		r = feed_sign(body, len, &sk, &sig, err, sizeof(err));
 	sodium_memzero(&sk, sizeof(sk));
@@ -525,6 +513,12 @@ static int cmd_verify(struct opts *o, int argc, char **argv)
 		free(sig);
 		return EX_OK;
 	}
+	if (feed_index_is(body, len)) {
+		index_verify(file, body, len, sig, slen, keys, o->npub, now);
+		free(body);
+		free(sig);
+		return EX_OK;
+	}
 	v = feed_verify(body, len, (const char *)sig, slen, keys, o->npub, &lim, &f, err, sizeof(err));
 	if (v != FEED_OK)
 		fail(EX_REJECT, "%s: rejected (%s): %s", file, feed_verdict_str(v), err);
@@ -573,6 +567,11 @@ static int cmd_show(struct opts *o, int argc, char **argv)
 		free(body);
 		return EX_OK;
 	}
+	if (feed_index_is(body, len)) {
+		index_show(argv[optind], body, len, o->tc_only);
+		free(body);
+		return EX_OK;
+	}
 	v = feed_parse(body, len, &lim, &f, err, sizeof(err));
 	if (v != FEED_OK)
 		fail(EX_REJECT, "%s: %s: %s", argv[optind], feed_verdict_str(v), err);
@@ -617,6 +616,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "keys")) {
 		parse_opts(argc, argv, "o:", &o);
 		return cmd_keys(&o);
+	} else if (!strcmp(cmd, "index")) {
+		parse_opts(argc, argv, "o:", &o);
+		return cmd_index(&o, argc, argv);
 	} else if (!strcmp(cmd, "sign")) {
 		parse_opts(argc, argv, "s:x:", &o);
 		return cmd_sign(&o, argc, argv);

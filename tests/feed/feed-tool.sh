@@ -45,6 +45,27 @@ grep -qx "base 1" show.txt && grep -qx "del cidr 203.0.113.0/24 0" show.txt \
 expect_rc 0 "sign delta" "$FEED" sign -s k.key d2
 expect_rc 0 "verify delta" "$FEED" verify -p k.pub --at 1893456000 d2
 
+# The index of a directory: the snapshot v1 and the delta to serial 2, signed.
+cp d2 delta-1-2
+expect_rc 2 "index: a delta under another name" "$FEED" index -o index --issued 2030-01-01T00:00:00Z v1 d2
+grep -q "must be named delta-1-2" err.txt && ok "names the file it wants" || bad "index: $(cat err.txt)"
+expect_rc 0 "index" "$FEED" index -o index --issued 2030-01-01T00:00:00Z v1 delta-1-2
+grep -qx "serial 2" index && grep -q "^snapshot 1 " index && grep -q "^delta 1 2 " index &&
+	ok "index content" || bad "index: $(cat index)"
+expect_rc 1 "index: a delta that does not follow" "$FEED" index -o i2 delta-1-2 v1
+expect_rc 0 "sign index" "$FEED" sign -s k.key index
+grep -q "trusted comment: minewall-feed-index 1 provider=isp-a serial=2 snapshot=1 " index.minisig &&
+	ok "index trusted comment" || bad "sig: $(cat index.minisig)"
+expect_rc 0 "verify index" "$FEED" verify -p k.pub --at 1893456000 index
+grep -qx "delta 1-2 ($(stat -c %s delta-1-2) bytes)" out.txt && ok "index verified, delta listed" ||
+	bad "verify index: $(cat out.txt)"
+expect_rc 1 "verify index after expiry" "$FEED" verify -p k.pub --at 1893542400 index
+grep -q "rejected (expired)" err.txt && ok "index reason: expired" || bad "reason: $(cat err.txt)"
+sed 's/^serial 2$/serial 3/' index > index3; cp index.minisig index3.minisig
+expect_rc 1 "changed index" "$FEED" verify -p k.pub --at 1893456000 index3
+expect_rc 0 "show -t index" "$FEED" show -t index
+grep -q "^minewall-feed-index 1 provider=isp-a serial=2 " out.txt && ok "show -t index" || bad "show: $(cat out.txt)"
+
 # Tampering and truncation.
 sed 's/serial 1$/serial 9/' v1 > v9; cp v1.minisig v9.minisig
 expect_rc 1 "changed serial" "$FEED" verify -p k.pub --at 1893456000 v9

@@ -13,7 +13,7 @@
 
 /* A snapshot (base_feed NULL) or a delta against base_feed, of the given
  * "value" strings, signed with sk. Returns 0 and malloc'd body and sig. */
-static int gen_feed(const struct minisign_seckey *sk, const char *provider, uint64_t serial,
+static __attribute__((unused)) int gen_feed(const struct minisign_seckey *sk, const char *provider, uint64_t serial,
 		    int64_t issued, const char *const *values, size_t n, struct feed *keep,
 		    const struct feed *base_feed, char **body, size_t *blen, char **sig)
 {
@@ -56,7 +56,7 @@ out:
 }
 
 /* A config with one or two feeds pinning pk. */
-static struct mw_conf *gen_conf(const char *state_dir, const struct minisign_pubkey *pk,
+static __attribute__((unused)) struct mw_conf *gen_conf(const char *state_dir, const struct minisign_pubkey *pk,
 				const char *url_a, const char *url_b, unsigned int corroborate)
 {
 	struct mw_conf *c = NULL;
@@ -79,7 +79,7 @@ static struct mw_conf *gen_conf(const char *state_dir, const struct minisign_pub
 }
 
 /* Whole file as a string ("" when absent), for "unchanged" checks. */
-static char *slurp_s(const char *dir, const char *name)
+static __attribute__((unused)) char *slurp_s(const char *dir, const char *name)
 {
 	uint8_t *b;
 	size_t n;

@@ -118,7 +118,8 @@ static void test_get(void)
 	feed_fetch_result_fini(&r);
 }
 
-static int on_apply(const char *name, const struct feed *f, void *arg)
+static int on_apply(const char *name, const struct feed *f, const struct feed_apply_info *how,
+		    void *arg)
 {
 	applied++;
 	applied_serial = f->serial;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Fuzz target: the feed, keys-document and state parsers on arbitrary bytes. */
+/* Fuzz target: the feed, index, keys-document and state parsers on arbitrary bytes. */
 #include "config.h"
 
 #include <stdint.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "feed.h"
+#include "feed_index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,6 +30,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		free(out);
 		feed_fini(&f);
+	}
+	{
+		static struct feed_index x;
+		char tc[512], *out;
+		size_t len;
+
+		/* An index that parses writes back to the very same bytes, too. */
+		if (feed_index_parse(data, size, &x, err, sizeof(err)) == FEED_OK) {
+			if (feed_index_trusted_comment(&x, tc, sizeof(tc)) < 0 ||
+			    feed_index_write(&x, &out, &len) < 0)
+				abort();
+			if (len != size || memcmp(out, data, size) != 0)
+				abort();
+			free(out);
+		}
 	}
 	feed_keys_parse(data, size, &k, err, sizeof(err));
 	feed_state_parse((const char *)data, size, &st, err, sizeof(err));

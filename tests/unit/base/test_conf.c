@@ -299,6 +299,14 @@ static void test_string(void)
 	/* errs may be NULL. */
 	c = NULL;
 	CHECK(conf_load_string("queue = 1;", "x.conf", &c, NULL) == -1 && c == NULL);
+	/* Feeds poll their index every 5 s; a detection's delta goes out after 1 s. */
+	err = load_string_errors("feeds = ( { name = \"a\"; url = \"https://x/feed\"; pubkeys = [ "
+				 "\"RWTu9q4Hhw/Alk+EbfFh9cT5ZzvZYaBfMer5WEEiyNoVx9Z55/raFlh5\" ]; } );",
+				 &r, &c);
+	CHECK(r == 0 && c && c->n_feeds == 1 && c->feeds[0].poll == 5 &&
+	      c->feeds[0].interval == 300 && c->publish_debounce_ms == 1000);
+	conf_free(c);
+	free(err);
 }
 
 static void test_missing_file(void)

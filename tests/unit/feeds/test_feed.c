@@ -457,10 +457,27 @@ static void test_state(void)
 	st.expires = T0;
 	memset(st.hash, 0xab, sizeof(st.hash));
 	CHECK(feed_state_format(&st, text, sizeof(text)) == 0);
-	CHECK(strncmp(text, "minewall-feed-state 1 provider=isp-a serial=42 expires=2026-01-01T00:00:00Z "
-		      "blake2b=abab", 85) == 0);
+	CHECK(strncmp(text, "minewall-feed-state 1 provider=isp-a serial=42 kind=snapshot "
+		      "expires=2026-01-01T00:00:00Z blake2b=abab", 99) == 0);
 	CHECK(feed_state_parse(text, strlen(text), &back, err, sizeof(err)) == 0);
 	CHECK(memcmp(&st, &back, sizeof(st)) == 0);
+	/* A delta's serial says so; a line written before deltas were fetched is a snapshot's. */
+	st.kind = FEED_DELTA;
+	CHECK(feed_state_format(&st, text, sizeof(text)) == 0 && strstr(text, " kind=delta ") != NULL);
+	CHECK(feed_state_parse(text, strlen(text), &back, err, sizeof(err)) == 0);
+	CHECK(memcmp(&st, &back, sizeof(st)) == 0);
+	{
+		char old[300];
+
+		snprintf(old, sizeof(old), "minewall-feed-state 1 provider=isp-a serial=42 "
+			 "expires=2026-01-01T00:00:00Z blake2b=%s", strstr(text, "blake2b=") + 8);
+		CHECK(feed_state_parse(old, strlen(old), &back, err, sizeof(err)) == 0);
+		CHECK(back.serial == 42 && back.kind == FEED_SNAPSHOT);
+		memcpy(strstr(text, "kind=delta"), "kind=delty", 10);
+		CHECK(feed_state_parse(text, strlen(text), &back, err, sizeof(err)) == -1);
+		st.kind = FEED_SNAPSHOT;
+		CHECK(feed_state_format(&st, text, sizeof(text)) == 0);
+	}
 	text[strlen(text) - 2] = 'X';
 	CHECK(feed_state_parse(text, strlen(text), &back, err, sizeof(err)) == -1);
 	CHECK(!back.have);

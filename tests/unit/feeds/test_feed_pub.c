@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Publishing twice: snapshot, delta and index on disk, verified by our code, by
- * minewall-feed verify and (when installed) by stock minisign. */
+/* Publishing: snapshots, deltas and the signed index on disk, verified by our code, by
+ * minewall-feed verify and (when installed) by stock minisign; deltas alone, restarts. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "feed_index.h"
 #include "feed_pub.h"
 #include "../feed/feedgen.h"
 #include "unit.h"
@@ -19,8 +20,12 @@ static int collect(struct feed_pub_item **items, size_t *n, void *arg)
 	struct feed_pub_item *it = calloc(3, sizeof(*it));
 	char err[64];
 
-	ep_parse(round_no == 0 ? "198.51.100.7" : "198.51.100.8", &it[0].ep, err, sizeof(err));
-	it[0].ttl = 3600;
+	static const char *const first[] = { "198.51.100.7", "198.51.100.8", "198.51.100.8",
+					     "198.51.100.9" };
+
+	ep_parse(first[round_no], &it[0].ep, err, sizeof(err));
+	/* Round 2 adds one; the TTL ticking down a few seconds changes nothing. */
+	it[0].ttl = 3600 - (uint64_t)round_no;
 	it[0].reason = "stratum";
 	ep_parse("[2001:db8::1]:3333", &it[1].ep, err, sizeof(err));
 	it[1].ttl = 600;
@@ -28,6 +33,14 @@ static int collect(struct feed_pub_item **items, size_t *n, void *arg)
 	it[2].ttl = 86400;
 	*items = it;
 	*n = 3;
+	if (round_no == 2) {
+		it = realloc(it, 4 * sizeof(*it));
+		memset(&it[3], 0, sizeof(it[3]));
+		ep_parse("203.0.113.0/24", &it[3].ep, err, sizeof(err));
+		it[3].ttl = 600;
+		*items = it;
+		*n = 4;
+	}
 	return 0;
 }
 
@@ -72,13 +85,13 @@ int main(void)
 	/* Off without a key. */
 	snprintf(text, sizeof(text), "feed = { publish = { interval = 60; }; };");
 	CHECK(conf_load_string(text, "/tmp/x.conf", &c, stderr) == 0);
-	CHECK(feed_pub_new(c, collect, NULL) == NULL);
+	CHECK(feed_pub_new(c, NULL, collect, NULL) == NULL);
 	conf_free(c);
 
 	snprintf(text, sizeof(text), "feed = { publish = { dir = \"%s\"; secret_key = \"%s\"; "
 		 "provider = \"gw-1\"; interval = 60; }; };", dir, key);
 	CHECK(conf_load_string(text, "/tmp/x.conf", &c, stderr) == 0);
-	p = feed_pub_new(c, collect, NULL);
+	p = feed_pub_new(c, NULL, collect, NULL);
 	CHECK(p != NULL);
 	CHECK(feed_pub_tick(p, time(NULL)) == 0);
 	CHECK(feed_pub_serial(p) == 1);
@@ -86,15 +99,54 @@ int main(void)
 	feed_pub_free(p);
 	/* A restart continues the serial and deltas from the saved snapshot. */
 	round_no = 1;
-	p = feed_pub_new(c, collect, NULL);
+	p = feed_pub_new(c, NULL, collect, NULL);
 	CHECK(p && feed_pub_serial(p) == 1);
 	CHECK(feed_pub_tick(p, time(NULL)) == 0 && feed_pub_serial(p) == 2);
 	feed_pub_free(p);
 	idx = slurp_s(dir, "index");
-	CHECK_STR(idx, "serial 2\n");
+	{
+		char *isig = slurp_s(dir, "index.minisig");
+		struct feed_index x;
+
+		CHECK(feed_index_verify((uint8_t *)idx, strlen(idx), isig, strlen(isig), &pk, 1, &x,
+					err, sizeof(err)) == FEED_OK);
+		CHECK(x.serial == 2 && x.snapshot.serial == 2 && x.n_links == 1);
+		CHECK(x.links[0].base == 1 && x.links[0].serial == 2);
+		CHECK(strcmp(x.provider, "gw-1") == 0);
+		free(isig);
+	}
 	free(idx);
 	verify(dir, "feed", &pk, FEED_SNAPSHOT, 2, 3);
 	verify(dir, "delta-1-2", &pk, FEED_DELTA, 2, 2);
+
+	/* A delta alone: nothing changed, no new serial; a change, one delta and
+	 * the index moves, the snapshot stays. A restart takes up the chain. */
+	p = feed_pub_new(c, NULL, collect, NULL);
+	CHECK(p && feed_pub_serial(p) == 2);
+	CHECK(feed_pub_delta(p, time(NULL)) == 0 && feed_pub_serial(p) == 2);
+	round_no = 2;
+	CHECK(feed_pub_delta(p, time(NULL)) == 0 && feed_pub_serial(p) == 3);
+	feed_pub_free(p);
+	p = feed_pub_new(c, NULL, collect, NULL);
+	CHECK(p && feed_pub_serial(p) == 3);
+	round_no = 3;
+	CHECK(feed_pub_delta(p, time(NULL)) == 0 && feed_pub_serial(p) == 4);
+	feed_pub_free(p);
+	verify(dir, "feed", &pk, FEED_SNAPSHOT, 2, 3);
+	verify(dir, "delta-2-3", &pk, FEED_DELTA, 3, 1);	/* the TTL kept */
+	verify(dir, "delta-3-4", &pk, FEED_DELTA, 4, 3);
+	{
+		char *isig = slurp_s(dir, "index.minisig");
+		struct feed_index x;
+
+		idx = slurp_s(dir, "index");
+		CHECK(feed_index_verify((uint8_t *)idx, strlen(idx), isig, strlen(isig), &pk, 1, &x,
+					err, sizeof(err)) == FEED_OK);
+		CHECK(x.serial == 4 && x.snapshot.serial == 2 && x.n_links == 3);
+		CHECK(feed_index_find(&x, 2) == 1 && feed_index_find(&x, 3) == 2);
+		free(isig);
+		free(idx);
+	}
 
 	if (bd) {
 		snprintf(cmd, sizeof(cmd), "%s/minewall-feed verify -p %s %s/feed >/dev/null && "

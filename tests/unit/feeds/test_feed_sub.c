@@ -16,7 +16,8 @@ static struct minisign_seckey sk, sk2;
 static int applied, fail_apply;
 static struct feed last;
 
-static int on_apply(const char *name, const struct feed *f, void *arg)
+static int on_apply(const char *name, const struct feed *f, const struct feed_apply_info *how,
+		    void *arg)
 {
 	size_t i;
 
