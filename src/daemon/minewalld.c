@@ -41,19 +41,24 @@
 
 
 
-static void usage(void)
+/* To stdout with status 0 when asked for (-h, --help), else to stderr with status 2. */
+static void usage_to(FILE *out, int code) __attribute__((noreturn));
+static void usage_to(FILE *out, int code)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: minewalld [-c FILE] [-f] [-t] [-v] [-r CAPTURE]\n"
+		"       minewalld -h | --help | --version\n"
 		"  -c FILE     configuration file (default %s)\n"
 		"  -f          stay in the foreground, log to stderr\n"
 		"  -t          check the configuration and the files it names, then exit\n"
 		"  -v          verbose: debug logging\n"
-		"  -r CAPTURE  run the detectors on a pcap/pcapng file, print events, exit\n",
+		"  -r CAPTURE  run the detectors on a pcap/pcapng file (- for stdin), print\n"
+		"              events, exit; without -c and without the default file, on the\n"
+		"              built-in defaults and the installed lists\n"
+		"See minewalld(8), minewall.conf(5).\n",
 		DEFAULT_CONF);
-	exit(2);
+	exit(code);
 }
-
 /* Load a config and the lists it names; print every error. */
 static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l, FILE *errs)
 {
@@ -603,26 +608,42 @@ static int run_daemon(struct daemon *d)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *conf_path = DEFAULT_CONF, *capture = NULL;
-	bool foreground = false, test_only = false, verbose = false;
+	bool foreground = false, test_only = false, verbose = false, conf_given = false;
 	struct daemon d = { .sigfd = -1, .timerfd = -1 };
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:ftvr:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:ftvr:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': conf_path = optarg; break;
+		case 'c': conf_path = optarg; conf_given = true; break;
 		case 'f': foreground = true; break;
 		case 't': test_only = true; break;
 		case 'v': verbose = true; break;
 		case 'r': capture = optarg; break;
-		default: usage();
+		case 'h': usage_to(stdout, 0);
+		case 'V':
+			printf("minewalld %s\n", PACKAGE_VERSION);
+			return 0;
+		default: usage_to(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage_to(stderr, 2);
 
 	log_init("minewalld", 1, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (load_all(conf_path, &d.conf, &d.lists, stderr) < 0) {
+	/* Reading a capture needs no configuration of this host: without one,
+	 * the built-in defaults, which name the installed lists. */
+	if (capture && !test_only && !conf_given && access(conf_path, F_OK) < 0 && errno == ENOENT) {
+		fprintf(stderr, "minewalld: no %s: built-in defaults\n", conf_path);
+		if (conf_load_string("", conf_path, &d.conf, stderr) < 0 ||
+		    !(d.lists = pool_lists_load(d.conf, stderr)))
+			goto out_fail;
+	} else if (load_all(conf_path, &d.conf, &d.lists, stderr) < 0) {
 		if (test_only)
 			fprintf(stderr, "configuration %s: test failed\n", conf_path);
 		return 1;
@@ -659,4 +680,7 @@ out:
 	pool_lists_free(d.lists);
 	conf_free(d.conf);
 	return rc;
+out_fail:
+	conf_free(d.conf);
+	return 1;
 }
