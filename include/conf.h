@@ -144,6 +144,16 @@ int conf_load(const char *path, struct mw_conf **out, FILE *errs);
  * messages and its directory anchors relative paths. errs may be NULL. */
 int conf_load_string(const char *text, const char *path, struct mw_conf **out, FILE *errs);
 void conf_free(struct mw_conf *c);
+/* Each setting whose value differs from was to now, in the schema's order,
+ * named "group.key" ("feeds[NAME].key"), values spelled as in the file;
+ * restart_only: it takes effect at the next start. Returns how many. */
+typedef void (*conf_diff_cb)(const char *name, const char *was, const char *now,
+			     bool restart_only, void *arg);
+unsigned int conf_diff(const struct mw_conf *was, const struct mw_conf *now, conf_diff_cb cb,
+		       void *arg);
+/* Give nc running's value of every setting that takes effect at the next start
+ * only (what is in force stays what the config says is in force). 0 or -1. */
+int conf_keep_restart_only(struct mw_conf *nc, const struct mw_conf *running);
 const char *conf_action_name(enum conf_action a);
 
 /* Corroboration of a feed entry: with k = 0 the configured action stands;

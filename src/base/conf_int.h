@@ -47,6 +47,7 @@ struct item {
 	bool hex;			/* print values in hex */
 	bool octal;			/* IT_UINT: the decimal digits written are octal (modes) */
 	size_t elem_size;		/* IT_GROUPS: bytes of one record; count at count_off */
+	bool restart;			/* applied at start only (a group: all its members) */
 };
 
 /* An integer literal libconfig 1.5 cannot hold in an int (see scan_big_literals in conf_load.c). */

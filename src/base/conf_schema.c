@@ -64,9 +64,10 @@ static const struct item protect_items[] = {
 };
 
 static const struct item flows_items[] = {
-	UINT("max", max_flows, 1024, 16777216, 262144),
-	UINT("buffers", max_buffers, 16, 1048576, 16384),
-	UINT("inspect_bytes", inspect_bytes, 256, 65535, 4096),
+	/* The flow table is allocated at start. */
+	UINT("max", max_flows, 1024, 16777216, 262144, .restart = true),
+	UINT("buffers", max_buffers, 16, 1048576, 16384, .restart = true),
+	UINT("inspect_bytes", inspect_bytes, 256, 65535, 4096, .restart = true),
 	UINT("inspect_packets", inspect_packets, 1, 1000, 16),
 	UINT("idle_timeout", idle_timeout, 5, 86400, 120),
 	BOOL("mark_clean", mark_clean, true),
@@ -99,7 +100,8 @@ static const struct item detect_items[] = {
 };
 
 static const struct item log_items[] = {
-	ENUM("target", log_syslog, target_names, 0),
+	{ .name = "target", .type = IT_ENUM, .names = target_names, FIELD(log_syslog),
+	  .restart = true },
 	ENUM("level", log_level, level_names, LOG_LVL_INFO),
 	PATH("events", event_log),
 	BOOL("decisions", log_decisions, false),
@@ -198,7 +200,7 @@ static const struct item enforce_items[] = {
 	LIST("quarantine_allow", quarantine_allow, LK_ALLOW, 0, NULL),
 	{ .name = "state_file", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/state",
 	  FIELD(state_file) },
-	UINT("max_hosts", max_hosts, 64, 16777216, 65536),
+	UINT("max_hosts", max_hosts, 64, 16777216, 65536, .restart = true),
 	BOOL("count_refused", count_refused, true),
 	UINT("refused_per_detection", refused_per_detection, 1, 1000, 10),
 	{ 0 }
@@ -210,8 +212,9 @@ static const struct item root_items[] = {
 	GROUP("flows", flows_items, .relate = conf_relate_flows),
 	GROUP("detect", detect_items),
 	GROUP("log", log_items),
-	GROUP("control", control_items),
-	GROUP("metrics", metrics_items),
+	/* Sockets made at start, before privileges are dropped. */
+	GROUP("control", control_items, .restart = true),
+	GROUP("metrics", metrics_items, .restart = true),
 	{ .name = "feeds", .type = IT_GROUPS, .children = feed_sub_items, .max = CONF_MAX_FEEDS,
 	  .elem_size = sizeof(struct conf_feed), FIELD(feeds),
 	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = conf_relate_feeds },

@@ -30,7 +30,7 @@ static void admin_event(struct daemon *d, const char *what, const char *target)
 		 "{\"timestamp\":\"%s\",\"event_type\":\"admin\",\"action\":\"%s\",\"target\":\"%s\"}",
 		 ts, what, safe);
 	snprintf(text, sizeof(text), "admin: %s %s", what, safe);
-	daemon_enforce_emit(d, json, text);
+	daemon_enforce_emit(d, ts, json, text);
 }
 
 struct list_arg {

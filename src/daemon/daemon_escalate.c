@@ -40,7 +40,7 @@ static void tier_event(struct daemon *d, const struct escalate_change *c)
 	snprintf(text, sizeof(text), "tier %s: %s -> %s (%s, %u detections)", addr,
 		 escalate_tier_name(c->from), escalate_tier_name(c->host.tier), c->why,
 		 c->host.detections);
-	daemon_enforce_emit(d, json, text);
+	daemon_enforce_emit(d, ts, json, text);
 }
 
 void daemon_escalate_apply(struct daemon *d, const struct escalate_change *c)

@@ -231,7 +231,7 @@ static void feed_event(struct daemon *d, const struct df_feed *x, uint64_t seria
 		 x->name, result, (unsigned long long)serial, entries, x->blocked, x->alerted,
 		 x->dom_blocked + x->dom_alerted, x->dom_alerted, *reason ? ": " : "", reason);
 	eventlog_write_line(d->events, json, text);
-	ctl_cmds_event_line(d->cmds, text, json);
+	ctl_cmds_event_line(d->cmds, ts, text, json);
 }
 
 /* ---- feeds into the kernel ---------------------------------------------- */
