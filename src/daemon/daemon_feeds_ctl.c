@@ -7,9 +7,11 @@
 #include <time.h>
 
 #include "ctl_server.h"
+#include "daemon_feeds.h"
 #include "daemon_feeds_int.h"
 #include "feed_pub.h"
 #include "feed_sub.h"
+#include "mwstats.h"
 
 static void time_str(char *out, size_t size, time_t t)
 {
@@ -21,6 +23,8 @@ static void time_str(char *out, size_t size, time_t t)
 		strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One line per feed: the serial in force and when it was applied (also when
+ * a later fetch was refused), its entries, and how the last fetches went. */
 static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 {
 	struct feed_sub_status st[CONF_MAX_FEEDS];
@@ -31,38 +35,48 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 	if (r->json)
 		ctl_resp_printf(r, "[");
 	else
-		ctl_resp_printf(r, "%-20s %8s %9s %9s %9s %8s %-20s %s\n", "NAME", "SERIAL", "ENTRIES",
-				"BLOCKED", "ALERTONLY", "REJECTED", "LAST OK", "URL");
+		ctl_resp_printf(r, "%-20s %8s %-20s %9s %9s %9s %8s %-20s %s\n", "NAME", "SERIAL",
+				"ACCEPTED", "ENTRIES", "BLOCKED", "ALERTONLY", "REJECTED",
+				"LAST FETCH OK", "URL");
 	for (i = 0; i < n; i++) {
 		const struct df_feed *x = df_find(df, st[i].name);
-		char ok[32], errt[32], url[600], err[520];
+		bool in_force = x && x->applied_at;
+		unsigned long long serial = in_force ? x->serial : st[i].serial;
+		size_t entries = in_force ? x->n + x->ndoms : st[i].entries;
+		char ok[32], errt[32], acc[32], url[600], err[520];
 
 		time_str(ok, sizeof(ok), st[i].last_ok);
 		time_str(errt, sizeof(errt), st[i].last_error_time);
+		time_str(acc, sizeof(acc), in_force ? x->applied_at : 0);
 		if (r->json) {
 			df_json_str(url, sizeof(url), st[i].url ? st[i].url : "");
 			df_json_str(err, sizeof(err), st[i].last_error);
 			ctl_resp_printf(r, "%s{\"name\":\"%s\",\"url\":\"%s\",\"have\":%s,\"serial\":%llu,"
+					"\"accepted\":%lld,\"restored\":%s,"
 					"\"expires\":%lld,\"last_ok\":%lld,\"last_error\":\"%s\","
 					"\"last_error_time\":%lld,\"rejected\":%lu,\"errors\":%lu,"
 					"\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,"
 					"\"domains\":%zu,\"domains_alert_only\":%zu,\"next_fetch\":%lld}",
-					i ? "," : "", st[i].name, url, st[i].have ? "true" : "false",
-					(unsigned long long)st[i].serial, (long long)st[i].expires,
+					i ? "," : "", st[i].name, url, in_force || st[i].have ? "true" : "false",
+					serial, (long long)(in_force ? x->applied_at : 0),
+					in_force && x->restored ? "true" : "false", (long long)st[i].expires,
 					(long long)st[i].last_ok, err, (long long)st[i].last_error_time,
-					st[i].rejected, st[i].errors, st[i].entries, x ? x->blocked : 0,
+					st[i].rejected, st[i].errors, entries, x ? x->blocked : 0,
 					x ? x->alerted : 0, x ? x->dom_blocked + x->dom_alerted : 0,
 					x ? x->dom_alerted : 0, (long long)st[i].next_fetch);
 		} else {
 			char ser[24];
 
-			if (st[i].have)
-				snprintf(ser, sizeof(ser), "%llu", (unsigned long long)st[i].serial);
+			if (in_force || st[i].have)
+				snprintf(ser, sizeof(ser), "%llu", serial);
 			else
 				snprintf(ser, sizeof(ser), "-");
-			ctl_resp_printf(r, "%-20s %8s %9zu %9zu %9zu %8lu %-20s %s\n", st[i].name, ser,
-					st[i].entries, x ? x->blocked : 0, x ? x->alerted : 0,
+			ctl_resp_printf(r, "%-20s %8s %-20s %9zu %9zu %9zu %8lu %-20s %s\n", st[i].name, ser,
+					acc, entries, x ? x->blocked : 0, x ? x->alerted : 0,
 					st[i].rejected, ok, st[i].url ? st[i].url : "");
+			if (in_force && x->restored)
+				ctl_resp_printf(r, "  serial %llu restored from feed.state_dir at start\n",
+						serial);
 			if (st[i].last_error[0])
 				ctl_resp_printf(r, "  last error %s: %s\n", errt, st[i].last_error);
 		}
@@ -70,6 +84,30 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 	if (r->json)
 		ctl_resp_printf(r, "]\n");
 	return 0;
+}
+
+void daemon_feeds_stats(const struct daemon *d, struct mwstats *st)
+{
+	struct daemon_feeds *df = d->feeds;
+	struct feed_sub_status fs[CONF_MAX_FEEDS];
+	size_t n = df && df->subs ? feed_subs_status(df->subs, fs, CONF_MAX_FEEDS) : 0, i;
+
+	st->n_feeds = 0;
+	for (i = 0; i < n && i < CONF_MAX_FEEDS && i < MWSTATS_MAX_FEEDS; i++) {
+		const struct df_feed *x = df_find(df, fs[i].name);
+		struct mwstats_feed *m = &st->feeds[st->n_feeds++];
+
+		snprintf(m->name, sizeof(m->name), "%.63s", fs[i].name);
+		m->in_force = x && x->applied_at;
+		m->serial = m->in_force ? x->serial : 0;
+		m->accepted = m->in_force ? x->applied_at : 0;
+		m->last_ok = fs[i].last_ok;
+		m->last_error_time = fs[i].last_error_time;
+		m->rejected = fs[i].rejected;
+		m->errors = fs[i].errors;
+		m->entries = m->in_force ? x->n + x->ndoms : 0;
+		m->blocked = x ? x->blocked : 0;
+	}
 }
 
 static int cmd_feeds(void *arg, const struct ctl_req *q, struct ctl_resp *r)

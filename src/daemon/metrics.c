@@ -76,9 +76,36 @@ static void label_value(FILE *f, const char *s)
 	}
 }
 
+enum feed_value { FEED_SERIAL, FEED_AGE, FEED_ENTRIES, FEED_LAST_OK, FEED_LAST_ERROR };
+
+/* One gauge family with a sample per subscribed feed. */
+static void feed_family(FILE *f, const struct mwstats *st, const char *name, const char *type,
+			const char *help, enum feed_value what)
+{
+	unsigned int i;
+
+	family(f, name, type, help);
+	for (i = 0; i < st->n_feeds; i++) {
+		const struct mwstats_feed *m = &st->feeds[i];
+		long long v = 0;
+
+		switch (what) {
+		case FEED_SERIAL: v = (long long)m->serial; break;
+		case FEED_AGE: v = m->in_force ? (long long)(st->now - m->accepted) : -1; break;
+		case FEED_ENTRIES: v = (long long)m->entries; break;
+		case FEED_LAST_OK: v = (long long)m->last_ok; break;
+		case FEED_LAST_ERROR: v = (long long)m->last_error_time; break;
+		}
+		fprintf(f, "%s{feed=\"", name);
+		label_value(f, m->name);
+		fprintf(f, "\"} %lld\n", v);
+	}
+}
+
 void metrics_render(FILE *f, const struct mwstats *st)
 {
 	static const char *const actions[] = { "accept", "drop", "repeat" };
+	static const char *const tiers[] = { "watch", "throttle", "quarantine" };
 	uint64_t v[3] = { st->queue.accepted, st->queue.dropped, st->queue.repeated };
 	unsigned int i;
 
@@ -152,6 +179,44 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	family(f, "minewall_refused_connections_total", "counter",
 	       "Connections the block sets refused in the kernel, counted against their hosts.");
 	fprintf(f, "minewall_refused_connections_total %" PRIu64 "\n", st->refused_conns);
+	family(f, "minewall_hosts", "gauge", "Internal hosts escalation tracks, by tier.");
+	for (i = 0; i < 3; i++)
+		fprintf(f, "minewall_hosts{tier=\"%s\"} %" PRIu64 "\n", tiers[i], st->hosts[i]);
+	family(f, "minewall_block_set_entries", "gauge",
+	       "Entries of the block sets as last committed, by source (feed: by feed).");
+	fprintf(f, "minewall_block_set_entries{source=\"detect\",feed=\"\"} %" PRIu64 "\n",
+		st->blocks_detect);
+	fprintf(f, "minewall_block_set_entries{source=\"dns\",feed=\"\"} %" PRIu64 "\n", st->blocks_dns);
+	fprintf(f, "minewall_block_set_entries{source=\"list\",feed=\"\"} %" PRIu64 "\n",
+		st->blocks_list);
+	for (i = 0; i < st->n_feeds; i++) {
+		fprintf(f, "minewall_block_set_entries{source=\"feed\",feed=\"");
+		label_value(f, st->feeds[i].name);
+		fprintf(f, "\"} %zu\n", st->feeds[i].blocked);
+	}
+	feed_family(f, st, "minewall_feed_serial", "gauge",
+		    "Serial of the feed in force (0: none applied).", FEED_SERIAL);
+	feed_family(f, st, "minewall_feed_age_seconds", "gauge",
+		    "Seconds since the feed in force was applied (-1: none applied).", FEED_AGE);
+	feed_family(f, st, "minewall_feed_entries", "gauge",
+		    "Entries (addresses and domains) of the feed in force.", FEED_ENTRIES);
+	feed_family(f, st, "minewall_feed_last_success_timestamp_seconds", "gauge",
+		    "Last fetch that ended applied or unchanged, since the epoch (0: never).",
+		    FEED_LAST_OK);
+	feed_family(f, st, "minewall_feed_last_error_timestamp_seconds", "gauge",
+		    "Last fetch refused or failed, since the epoch (0: never); the reason is in "
+		    "minewallctl feeds list.", FEED_LAST_ERROR);
+	family(f, "minewall_feed_failures_total", "counter",
+	       "Fetches that did not give a feed in force, by feed and kind (rejected: "
+	       "signature, format or policy; error: fetch, disk or apply).");
+	for (i = 0; i < st->n_feeds; i++) {
+		fprintf(f, "minewall_feed_failures_total{feed=\"");
+		label_value(f, st->feeds[i].name);
+		fprintf(f, "\",kind=\"rejected\"} %lu\n", st->feeds[i].rejected);
+		fprintf(f, "minewall_feed_failures_total{feed=\"");
+		label_value(f, st->feeds[i].name);
+		fprintf(f, "\",kind=\"error\"} %lu\n", st->feeds[i].errors);
+	}
 	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);
 	fprintf(f, "minewall_reloads_total{result=\"failed\"} %" PRIu64 "\n", st->reloads_failed);

@@ -85,6 +85,9 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	enforce_sweep_stats(daemon_enforcer(d), &st->ct_sweep);
 	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
+	st->now = time(NULL);
+	daemon_enforce_stats(d, st);
+	daemon_feeds_stats(d, st);
 }
 
 static int daemon_reload_cb(void *arg, char **report)

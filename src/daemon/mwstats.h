@@ -32,6 +32,20 @@ struct mwstats_tally {
 /* Count one detection; names longer than the fields are cut. */
 void mwstats_tally_add(struct mwstats_tally *t, const char *detector, const char *dialect);
 
+/* A subscribed feed's freshness. */
+#define MWSTATS_MAX_FEEDS 16
+struct mwstats_feed {
+	char name[64];
+	bool in_force;			/* a feed is applied */
+	uint64_t serial;		/* in force */
+	time_t accepted;		/* when it was applied */
+	time_t last_ok;			/* last fetch that ended applied or unchanged; 0 never */
+	time_t last_error_time;		/* 0 never */
+	unsigned long rejected, errors;
+	size_t entries;			/* in force: addresses and domains */
+	size_t blocked;			/* address entries in its kernel sets */
+};
+
 struct mwstats {
 	time_t start_time;		/* wall clock at start */
 	uint64_t uptime_s;
@@ -48,6 +62,12 @@ struct mwstats {
 	struct ct_sweep_stats ct_sweep;	/* the enforcer's conntrack sweeps */
 	uint64_t refused_conns;		/* connections the block sets refused (enforce.count_refused) */
 	const struct mwstats_tally *tally;
+	time_t now;
+	uint64_t hosts[3];		/* internal hosts by tier: watch, throttle, quarantine */
+	/* Entries of the block sets as the daemon last committed them. */
+	uint64_t blocks_detect, blocks_dns, blocks_list;
+	unsigned int n_feeds;
+	struct mwstats_feed feeds[MWSTATS_MAX_FEEDS];
 };
 
 /* How the daemon fills a snapshot for its readers. */
