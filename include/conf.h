@@ -29,6 +29,18 @@ int conf_detector_index(const char *name);
 #define CONF_MAX_QUEUES 16
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/minewall/minewalld.sock"
 
+/* Defaults of the feed settings: minewalld's (conf_schema.c) and also the
+ * limits minewall-feed checks with (feed_limits_default, feed_policy_default),
+ * so a feed that passes `minewall-feed verify` passes a default subscriber. */
+#define CONF_FEED_MAX_SIZE	(16u << 20)	/* feeds: max_size */
+#define CONF_FEED_MAX_ENTRIES	1000000		/* feeds: max_entries */
+#define CONF_FEED_SKEW		300		/* feed.skew */
+#define CONF_FEED_TTL_MIN	60		/* feed.ttl_min */
+#define CONF_FEED_TTL_MAX	604800		/* feed.ttl_max */
+#define CONF_FEED_MIN_PREFIX4	8		/* feed.min_prefix4 */
+#define CONF_FEED_MIN_PREFIX6	32		/* feed.min_prefix6 */
+#define CONF_FEED_MAX_VALIDITY	(7 * 86400)	/* longest expires - issued; not a setting */
+
 /* feeds = ( { ... } ): one subscription to a signed feed. */
 #define CONF_MAX_FEEDS 16
 #define CONF_MAX_PUBKEYS 4
