@@ -91,6 +91,10 @@ struct mw_conf {
 	unsigned int n_blocklist_endpoints;
 	char *blocklist_ports[CONF_MAX_LIST];
 	unsigned int n_blocklist_ports;
+	/* Where each list file is named, "FILE:LINE", or NULL for a default. */
+	char *blocklist_domains_at[CONF_MAX_LIST];
+	char *blocklist_endpoints_at[CONF_MAX_LIST];
+	char *blocklist_ports_at[CONF_MAX_LIST];
 
 	/* log { } */
 	bool log_syslog;		/* target = "syslog" (else "stderr") */

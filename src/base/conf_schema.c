@@ -22,8 +22,9 @@
 	{ .name = n, .type = IT_UINT, .min = lo, .max = hi, .dflt = d, FIELD(f), __VA_ARGS__ }
 #define BOOL(n, f, d) { .name = n, .type = IT_BOOL, .dflt = d, FIELD(f) }
 #define ENUM(n, f, list, d) { .name = n, .type = IT_ENUM, .names = list, .dflt = d, FIELD(f) }
-#define LIST(n, f, k, lo, d) { .name = n, .type = IT_LIST, .kind = k, .min = lo, \
-	.max = CONF_MAX_LIST, .dflt_str = d, FIELD(f), .count_off = offsetof(struct mw_conf, n_##f) }
+#define LIST(n, f, k, lo, d, ...) { .name = n, .type = IT_LIST, .kind = k, .min = lo, \
+	.max = CONF_MAX_LIST, .dflt_str = d, FIELD(f), .count_off = offsetof(struct mw_conf, n_##f), \
+	__VA_ARGS__ }
 #define PATH(n, f, ...) { .name = n, .type = IT_PATH, FIELD(f), __VA_ARGS__ }
 #define STRING(n, f, chk, d) { .name = n, .type = IT_STRING, .str_check = chk, .dflt_str = d, FIELD(f) }
 /* Members of a group list record: offsets into struct conf_feed, not struct mw_conf. */
@@ -87,9 +88,13 @@ static const struct item actions_items[] = {
 };
 
 static const struct item blocklists_items[] = {
-	LIST("domains", blocklist_domains, LK_PATH, 0, BLOCKLIST_DIR "pool-domains.txt"),
-	LIST("endpoints", blocklist_endpoints, LK_PATH, 0, BLOCKLIST_DIR "pool-endpoints.txt"),
-	LIST("ports", blocklist_ports, LK_PATH, 0, BLOCKLIST_DIR "pool-ports.txt"),
+	/* A file that cannot be read is reported at the line naming it. */
+	LIST("domains", blocklist_domains, LK_PATH, 0, BLOCKLIST_DIR "pool-domains.txt",
+	     .at_off = offsetof(struct mw_conf, blocklist_domains_at)),
+	LIST("endpoints", blocklist_endpoints, LK_PATH, 0, BLOCKLIST_DIR "pool-endpoints.txt",
+	     .at_off = offsetof(struct mw_conf, blocklist_endpoints_at)),
+	LIST("ports", blocklist_ports, LK_PATH, 0, BLOCKLIST_DIR "pool-ports.txt",
+	     .at_off = offsetof(struct mw_conf, blocklist_ports_at)),
 	{ 0 }
 };
 
@@ -244,9 +249,13 @@ static void free_items(void *base, const struct item *items)
 				free_items((char *)base + it->off + i * it->elem_size, it->children);
 		} else if (it->type == IT_LIST) {
 			char **l = (char **)((char *)base + it->off);
+			char **at = it->at_off ? (char **)((char *)base + it->at_off) : NULL;
 
-			for (i = 0; i < it->max; i++)
+			for (i = 0; i < it->max; i++) {
 				free(l[i]);
+				if (at)
+					free(at[i]);
+			}
 		} else if (it->type == IT_PATH || it->type == IT_STRING) {
 			free(*(char **)((char *)base + it->off));
 		}

@@ -70,6 +70,14 @@ lab_write_conf "$LAB_DIR/type.conf" 'queue.fail_open="perhaps"'
 line=$(grep -n 'fail_open' "$LAB_DIR/type.conf" | cut -d: -f1)
 expect_error "$LAB_DIR/type.conf" "$line"
 
+# A list file that does not exist: the error names the line of the
+# configuration that points to it, and the setting.
+lab_write_conf "$LAB_DIR/list.conf" "detect.blocklists.endpoints=[ \"$LAB_DIR/no-such-list.txt\" ]"
+line=$(grep -n 'no-such-list' "$LAB_DIR/list.conf" | cut -d: -f1)
+expect_error "$LAB_DIR/list.conf" "$line"
+grep -q "list.conf:$line: 'detect.blocklists.endpoints' names $LAB_DIR/no-such-list.txt: No such file or directory" \
+	"$out" || lab_fail "missing list file: $(cat "$out")"
+
 # A missing file is an error too, not a crash.
 check_t "$LAB_DIR/does-not-exist.conf"
 [ "$rc" != 0 ] && [ "$rc" -lt 128 ] || lab_fail "missing file: status $rc"
