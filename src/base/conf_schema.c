@@ -13,8 +13,8 @@
 #define SYSCONFDIR "/etc"
 #endif
 #define BLOCKLIST_DIR SYSCONFDIR "/minewall/blocklists/"
-#ifndef LOCALSTATEDIR
-#define LOCALSTATEDIR "/var"
+#ifndef MW_STATEDIR
+#define MW_STATEDIR "/var/lib/minewall"
 #endif
 
 #define FIELD(f) .off = offsetof(struct mw_conf, f), .size = sizeof(((struct mw_conf *)0)->f)
@@ -154,7 +154,7 @@ static const struct item publish_items[] = {
 };
 
 static const struct item feed_items[] = {
-	{ .name = "state_dir", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/feeds",
+	{ .name = "state_dir", .type = IT_PATH, .dflt_str = MW_STATEDIR "/feeds",
 	  FIELD(feed_state_dir) },
 	UINT("corroborate", feed_corroborate, 0, CONF_MAX_FEEDS, 0),
 	UINT("min_prefix4", feed_min_prefix4, 0, 32, CONF_FEED_MIN_PREFIX4),
@@ -203,7 +203,7 @@ static const struct item enforce_items[] = {
 	UINT("queue_rate", queue_rate, 0, 10000000, 0),
 	LIST("allow", allow, LK_ALLOW, 0, NULL),
 	LIST("quarantine_allow", quarantine_allow, LK_ALLOW, 0, NULL),
-	{ .name = "state_file", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/state",
+	{ .name = "state_file", .type = IT_PATH, .dflt_str = MW_STATEDIR "/state",
 	  FIELD(state_file) },
 	UINT("max_hosts", max_hosts, 64, 16777216, 65536, .restart = true),
 	BOOL("count_refused", count_refused, true),

@@ -56,8 +56,9 @@ static void usage_to(FILE *out, int code)
 		"  -r CAPTURE  run the detectors on a pcap/pcapng file (- for stdin), print\n"
 		"              events, exit; without -c and without the default file, on the\n"
 		"              built-in defaults and the installed lists\n"
+		"Defaults: state file %s, feed state %s, control socket %s.\n"
 		"See minewalld(8), minewall.conf(5).\n",
-		DEFAULT_CONF);
+		DEFAULT_CONF, MW_STATEDIR "/state", MW_STATEDIR "/feeds", CONF_DEFAULT_CONTROL_SOCKET);
 	exit(code);
 }
 
