@@ -29,6 +29,18 @@ int conf_detector_index(const char *name);
 #define CONF_MAX_QUEUES 16
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/minewall/minewalld.sock"
 
+/* Defaults of the feed settings: minewalld's (conf_schema.c) and also the
+ * limits minewall-feed checks with (feed_limits_default, feed_policy_default),
+ * so a feed that passes `minewall-feed verify` passes a default subscriber. */
+#define CONF_FEED_MAX_SIZE	(16u << 20)	/* feeds: max_size */
+#define CONF_FEED_MAX_ENTRIES	1000000		/* feeds: max_entries */
+#define CONF_FEED_SKEW		300		/* feed.skew */
+#define CONF_FEED_TTL_MIN	60		/* feed.ttl_min */
+#define CONF_FEED_TTL_MAX	604800		/* feed.ttl_max */
+#define CONF_FEED_MIN_PREFIX4	8		/* feed.min_prefix4 */
+#define CONF_FEED_MIN_PREFIX6	32		/* feed.min_prefix6 */
+#define CONF_FEED_MAX_VALIDITY	(7 * 86400)	/* longest expires - issued; not a setting */
+
 /* feeds = ( { ... } ): one subscription to a signed feed. */
 #define CONF_MAX_FEEDS 16
 #define CONF_MAX_PUBKEYS 4
@@ -112,6 +124,10 @@ struct mw_conf {
 	unsigned int n_blocklist_endpoints;
 	char *blocklist_ports[CONF_MAX_LIST];
 	unsigned int n_blocklist_ports;
+	/* Where each list file is named, "FILE:LINE", or NULL for a default. */
+	char *blocklist_domains_at[CONF_MAX_LIST];
+	char *blocklist_endpoints_at[CONF_MAX_LIST];
+	char *blocklist_ports_at[CONF_MAX_LIST];
 
 	/* log { } */
 	bool log_syslog;		/* target = "syslog" (else "stderr") */
@@ -182,6 +198,16 @@ int conf_load(const char *path, struct mw_conf **out, FILE *errs);
  * messages and its directory anchors relative paths. errs may be NULL. */
 int conf_load_string(const char *text, const char *path, struct mw_conf **out, FILE *errs);
 void conf_free(struct mw_conf *c);
+/* Each setting whose value differs from was to now, in the schema's order,
+ * named "group.key" ("feeds[NAME].key"), values spelled as in the file;
+ * restart_only: it takes effect at the next start. Returns how many. */
+typedef void (*conf_diff_cb)(const char *name, const char *was, const char *now,
+			     bool restart_only, void *arg);
+unsigned int conf_diff(const struct mw_conf *was, const struct mw_conf *now, conf_diff_cb cb,
+		       void *arg);
+/* Give nc running's value of every setting that takes effect at the next start
+ * only (what is in force stays what the config says is in force). 0 or -1. */
+int conf_keep_restart_only(struct mw_conf *nc, const struct mw_conf *running);
 const char *conf_action_name(enum conf_action a);
 
 /* Corroboration of a feed entry: with k = 0 the configured action stands;

@@ -4,6 +4,7 @@
 #define MW_LOG_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -19,8 +20,14 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Copy this thread's messages of level info and above, whatever the log
+ * level, as lines to out ("warning: ..." or the bare info text) until
+ * log_capture(NULL): what a reload logged goes back to minewallctl. */
+void log_capture(FILE *out);
+
 /* Rate-limited warning for the packet path: at most `burst` lines per interval seconds per site. */
 struct log_ratelimit { long long window_start; unsigned int count; unsigned int suppressed; };
 void log_warnx_rl(struct log_ratelimit *rl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_info_rl(struct log_ratelimit *rl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

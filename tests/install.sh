@@ -35,6 +35,8 @@ conf=$R$sysconfdir/minewall/minewall.conf
 for f in pool-domains.txt pool-endpoints.txt pool-ports.txt; do
 	cmp -s "$top_srcdir/blocklists/$f" "$R$blocklistsdir/$f" || fail "$blocklistsdir/$f missing or differs"
 done
+# logrotate reads /etc/logrotate.d only, whatever the prefix.
+[ "$logrotatedir" = /etc/logrotate.d ] || fail "logrotate file in $logrotatedir, where logrotate never looks"
 [ -f "$R$logrotatedir/minewall" ] || fail "no $logrotatedir/minewall"
 cmp -s "$top_srcdir/conf/minewall.logrotate" "$R$logrotatedir/minewall" || fail "$logrotatedir/minewall differs"
 grep -q 'kill -s HUP minewalld.service' "$R$logrotatedir/minewall" || fail "logrotate does not signal minewalld"
@@ -61,6 +63,24 @@ grep -qx "ExecStart=$sbindir/minewalld -f -c $sysconfdir/minewall/minewall.conf"
 	fail "ExecStart: $(grep ExecStart= "$unit")"
 grep -qx "ExecStartPre=$sbindir/minewalld -t -c $sysconfdir/minewall/minewall.conf" "$unit" ||
 	fail "ExecStartPre: $(grep ExecStartPre= "$unit")"
+# The daemon's compiled-in state file and feed state lie where the unit lets it
+# write under ProtectSystem=strict: its StateDirectory (below /var/lib) or a
+# ReadWritePaths entry.
+grep -qx 'ProtectSystem=strict' "$unit" || fail "the unit is not ProtectSystem=strict"
+sd=/var/lib/$(sed -n 's/^StateDirectory=//p' "$unit")
+rw=$(sed -n 's/^ReadWritePaths=-\{0,1\}//p' "$unit")
+help=$("$R$sbindir/minewalld" --help) || fail "minewalld --help"
+state=$(echo "$help" | sed -n 's/^Defaults: state file \([^,]*\), feed state \([^,]*\), control socket \(.*\)\.$/\1 \2 \3/p')
+[ -n "$state" ] || fail "minewalld --help names no defaults: $help"
+set -- $state
+for p in "$1" "$2"; do
+	case $p in
+	"$sd"/* | "$rw"/*) ;;
+	*) fail "the compiled-in $p is outside the unit's StateDirectory ($sd) and ReadWritePaths ($rw)" ;;
+	esac
+done
+[ "$3" = "/run/$(sed -n 's/^RuntimeDirectory=//p' "$unit")/minewalld.sock" ] ||
+	fail "the control socket $3 is outside the unit's RuntimeDirectory"
 
 # Man pages: in place, and rendered without a single warning.
 for p in man8/minewalld.8 man8/minewallctl.8 man5/minewall.conf.5 man1/minewall-feed.1; do

@@ -224,15 +224,37 @@ void conf_relate_receivers(struct ctx *x, const config_setting_t *g)
 }
 
 /* An allowlist item: an address or prefix (no port), or a domain name. */
-static bool allow_ok(const char *s)
+/* A string meant as an address: digits and dots with a numeric last label
+ * (no top-level domain is numeric), or a ':' or '/'. */
+static bool looks_like_address(const char *s)
+{
+	const char *last = strrchr(s, '.');
+	size_t i;
+
+	if (strchr(s, ':') || strchr(s, '/'))
+		return true;
+	last = last ? last + 1 : s;
+	if (!*last)
+		return false;
+	for (i = 0; last[i]; i++)
+		if (!is_digit(last[i]))
+			return false;
+	return true;
+}
+
+static bool allow_ok(const char *s, char *err, size_t errsize)
 {
 	struct ep_entry e;
-	char err[64];
 	size_t i, label = 0, n = strlen(s);
 	bool dot = false;
 
-	if (ep_parse(s, &e, err, sizeof(err)) == 0)
+	err[0] = '\0';
+	if (ep_parse(s, &e, err, errsize) == 0)
 		return e.port == 0;
+	if (!looks_like_address(s))
+		err[0] = '\0';
+	else
+		return false;
 	if (n < 3 || n > 253 || s[0] == '.' || s[n - 1] == '.')
 		return false;
 	for (i = 0; i < n; i++) {
@@ -303,11 +325,16 @@ char *conf_string_checked(struct ctx *x, const config_setting_t *s, enum list_ki
 			x->oom = true;
 		break;
 	case LK_ALLOW:
-		if (!allow_ok(v))
+		if (allow_ok(v, err, sizeof(err))) {
+			if (!(r = strdup(v)))
+				x->oom = true;
+		} else if (err[0]) {
+			SERR(x, s, "'%s': \"%.64s\" looks like an address but is not one (%s)", fq, v,
+			     err);
+		} else {
 			SERR(x, s, "'%s': \"%.64s\" is not an address, prefix (no port) or domain name",
 			     fq, v);
-		else if (!(r = strdup(v)))
-			x->oom = true;
+		}
 		break;
 	case LK_ARG:
 		/* One argv item, passed as it is: no shell ever reads it. */

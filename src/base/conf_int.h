@@ -34,6 +34,7 @@ struct item {
 	const char *dflt_str;		/* IT_LIST single default item, IT_PATH */
 	size_t off, size;		/* the field in struct mw_conf */
 	size_t count_off;		/* IT_LIST: its unsigned int count */
+	size_t at_off;			/* IT_LIST of paths: where each is named (char *[]), or 0 */
 	enum list_kind kind;		/* IT_LIST */
 	const char *const *names;	/* IT_ENUM, IT_FLAGS: NULL-terminated */
 	const size_t *flag_off;		/* IT_FLAGS */
@@ -47,6 +48,7 @@ struct item {
 	bool hex;			/* print values in hex */
 	bool octal;			/* IT_UINT: the decimal digits written are octal (modes) */
 	size_t elem_size;		/* IT_GROUPS: bytes of one record; count at count_off */
+	bool restart;			/* applied at start only (a group: all its members) */
 };
 
 /* An integer literal libconfig 1.5 cannot hold in an int (see scan_big_literals in conf_load.c). */
@@ -99,6 +101,10 @@ static inline bool is_digit(int ch)
 {
 	return ch >= '0' && ch <= '9';
 }
+
+/* conf_hint.c: for a libconfig "syntax error" at line of text, what was most
+ * likely meant, as " (...)", or "" when the line gives no clue. */
+void conf_syntax_hint(const char *text, unsigned int line, char *hint, size_t size);
 
 /* conf_schema.c: the root group, its children the top-level settings. */
 extern const struct item conf_schema;

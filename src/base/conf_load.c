@@ -260,12 +260,24 @@ out:
 	return ret;
 }
 
-static void parse_error(struct ctx *x, config_t *cf)
-{
-	const char *f = config_error_file(cf);
+static char *read_file(const char *path, size_t *len, FILE *errs);
 
-	conf_err_add(x, f ? f : x->path, (unsigned int)config_error_line(cf), "%s",
-		config_error_text(cf) ? config_error_text(cf) : "parse error");
+static void parse_error(struct ctx *x, config_t *cf, const char *text)
+{
+	const char *f = config_error_file(cf), *msg = config_error_text(cf);
+	unsigned int line = (unsigned int)config_error_line(cf);
+	char hint[160] = "", *other = NULL;
+	size_t len;
+
+	if (msg && strcmp(msg, "syntax error") == 0) {
+		/* The error may be in an @include'd file. */
+		if (f && strcmp(f, x->path) != 0)
+			text = other = read_file(f, &len, NULL);
+		if (text)
+			conf_syntax_hint(text, line, hint, sizeof(hint));
+		free(other);
+	}
+	conf_err_add(x, f ? f : x->path, line, "%s%s", msg ? msg : "parse error", hint);
 }
 
 int conf_load_string(const char *text, const char *path, struct mw_conf **out, FILE *errs)
@@ -287,7 +299,7 @@ int conf_load_string(const char *text, const char *path, struct mw_conf **out, F
 	config_init(&cf);
 	scan_big_literals(&x, text, strlen(text));
 	if (config_read_string(&cf, text) != CONFIG_TRUE) {
-		parse_error(&x, &cf);
+		parse_error(&x, &cf, text);
 		errs_flush(&x, errs);
 		ret = -1;
 	} else {
@@ -367,7 +379,7 @@ int conf_load(const char *path, struct mw_conf **out, FILE *errs)
 	config_set_include_dir(&cf, x.basedir);
 	scan_big_literals(&x, text, len);
 	if (config_read_file(&cf, path) != CONFIG_TRUE) {
-		parse_error(&x, &cf);
+		parse_error(&x, &cf, text);
 		errs_flush(&x, errs);
 		goto out;
 	}

@@ -13,8 +13,8 @@
 #define SYSCONFDIR "/etc"
 #endif
 #define BLOCKLIST_DIR SYSCONFDIR "/minewall/blocklists/"
-#ifndef LOCALSTATEDIR
-#define LOCALSTATEDIR "/var"
+#ifndef MW_STATEDIR
+#define MW_STATEDIR "/var/lib/minewall"
 #endif
 
 #define FIELD(f) .off = offsetof(struct mw_conf, f), .size = sizeof(((struct mw_conf *)0)->f)
@@ -22,8 +22,9 @@
 	{ .name = n, .type = IT_UINT, .min = lo, .max = hi, .dflt = d, FIELD(f), __VA_ARGS__ }
 #define BOOL(n, f, d) { .name = n, .type = IT_BOOL, .dflt = d, FIELD(f) }
 #define ENUM(n, f, list, d) { .name = n, .type = IT_ENUM, .names = list, .dflt = d, FIELD(f) }
-#define LIST(n, f, k, lo, d) { .name = n, .type = IT_LIST, .kind = k, .min = lo, \
-	.max = CONF_MAX_LIST, .dflt_str = d, FIELD(f), .count_off = offsetof(struct mw_conf, n_##f) }
+#define LIST(n, f, k, lo, d, ...) { .name = n, .type = IT_LIST, .kind = k, .min = lo, \
+	.max = CONF_MAX_LIST, .dflt_str = d, FIELD(f), .count_off = offsetof(struct mw_conf, n_##f), \
+	__VA_ARGS__ }
 #define PATH(n, f, ...) { .name = n, .type = IT_PATH, FIELD(f), __VA_ARGS__ }
 #define STRING(n, f, chk, d) { .name = n, .type = IT_STRING, .str_check = chk, .dflt_str = d, FIELD(f) }
 /* Members of a group list record: offsets into struct conf_feed, not struct mw_conf. */
@@ -64,9 +65,10 @@ static const struct item protect_items[] = {
 };
 
 static const struct item flows_items[] = {
-	UINT("max", max_flows, 1024, 16777216, 262144),
-	UINT("buffers", max_buffers, 16, 1048576, 16384),
-	UINT("inspect_bytes", inspect_bytes, 256, 65535, 4096),
+	/* The flow table is allocated at start. */
+	UINT("max", max_flows, 1024, 16777216, 262144, .restart = true),
+	UINT("buffers", max_buffers, 16, 1048576, 16384, .restart = true),
+	UINT("inspect_bytes", inspect_bytes, 256, 65535, 4096, .restart = true),
 	UINT("inspect_packets", inspect_packets, 1, 1000, 16),
 	UINT("idle_timeout", idle_timeout, 5, 86400, 120),
 	BOOL("mark_clean", mark_clean, true),
@@ -86,9 +88,13 @@ static const struct item actions_items[] = {
 };
 
 static const struct item blocklists_items[] = {
-	LIST("domains", blocklist_domains, LK_PATH, 0, BLOCKLIST_DIR "pool-domains.txt"),
-	LIST("endpoints", blocklist_endpoints, LK_PATH, 0, BLOCKLIST_DIR "pool-endpoints.txt"),
-	LIST("ports", blocklist_ports, LK_PATH, 0, BLOCKLIST_DIR "pool-ports.txt"),
+	/* A file that cannot be read is reported at the line naming it. */
+	LIST("domains", blocklist_domains, LK_PATH, 0, BLOCKLIST_DIR "pool-domains.txt",
+	     .at_off = offsetof(struct mw_conf, blocklist_domains_at)),
+	LIST("endpoints", blocklist_endpoints, LK_PATH, 0, BLOCKLIST_DIR "pool-endpoints.txt",
+	     .at_off = offsetof(struct mw_conf, blocklist_endpoints_at)),
+	LIST("ports", blocklist_ports, LK_PATH, 0, BLOCKLIST_DIR "pool-ports.txt",
+	     .at_off = offsetof(struct mw_conf, blocklist_ports_at)),
 	{ 0 }
 };
 
@@ -99,7 +105,8 @@ static const struct item detect_items[] = {
 };
 
 static const struct item log_items[] = {
-	ENUM("target", log_syslog, target_names, 0),
+	{ .name = "target", .type = IT_ENUM, .names = target_names, FIELD(log_syslog),
+	  .restart = true },
 	ENUM("level", log_level, level_names, LOG_LVL_INFO),
 	PATH("events", event_log),
 	BOOL("decisions", log_decisions, false),
@@ -132,8 +139,8 @@ static const struct item feed_sub_items[] = {
 	FUINT("poll", poll, 0, 3600, 5),
 	{ .name = "action", .type = IT_ENUM, .names = feed_action_names, .dflt = FEED_ACT_BLOCK,
 	  FFIELD(action) },
-	FUINT("max_size", max_size, 1024, 1u << 30, 16u << 20),
-	FUINT("max_entries", max_entries, 1, 10000000, 1000000),
+	FUINT("max_size", max_size, 1024, 1u << 30, CONF_FEED_MAX_SIZE),
+	FUINT("max_entries", max_entries, 1, 10000000, CONF_FEED_MAX_ENTRIES),
 	FSTRING("provider", provider, LK_NAME, 0),
 	{ 0 }
 };
@@ -149,14 +156,14 @@ static const struct item publish_items[] = {
 };
 
 static const struct item feed_items[] = {
-	{ .name = "state_dir", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/feeds",
+	{ .name = "state_dir", .type = IT_PATH, .dflt_str = MW_STATEDIR "/feeds",
 	  FIELD(feed_state_dir) },
 	UINT("corroborate", feed_corroborate, 0, CONF_MAX_FEEDS, 0),
-	UINT("min_prefix4", feed_min_prefix4, 0, 32, 8),
-	UINT("min_prefix6", feed_min_prefix6, 0, 128, 32),
-	UINT("ttl_min", feed_ttl_min, 1, 86400, 60),
-	UINT("ttl_max", feed_ttl_max, 60, 365 * 86400, 604800),
-	UINT("skew", feed_skew, 0, 86400, 300),
+	UINT("min_prefix4", feed_min_prefix4, 0, 32, CONF_FEED_MIN_PREFIX4),
+	UINT("min_prefix6", feed_min_prefix6, 0, 128, CONF_FEED_MIN_PREFIX6),
+	UINT("ttl_min", feed_ttl_min, 1, 86400, CONF_FEED_TTL_MIN),
+	UINT("ttl_max", feed_ttl_max, 60, 365 * 86400, CONF_FEED_TTL_MAX),
+	UINT("skew", feed_skew, 0, 86400, CONF_FEED_SKEW),
 	UINT("connect_timeout", feed_connect_timeout, 1, 300, 10),
 	UINT("timeout", feed_timeout, 1, 3600, 60),
 	GROUP("publish", publish_items),
@@ -198,9 +205,9 @@ static const struct item enforce_items[] = {
 	UINT("queue_rate", queue_rate, 0, 10000000, 0),
 	LIST("allow", allow, LK_ALLOW, 0, NULL),
 	LIST("quarantine_allow", quarantine_allow, LK_ALLOW, 0, NULL),
-	{ .name = "state_file", .type = IT_PATH, .dflt_str = LOCALSTATEDIR "/lib/minewall/state",
+	{ .name = "state_file", .type = IT_PATH, .dflt_str = MW_STATEDIR "/state",
 	  FIELD(state_file) },
-	UINT("max_hosts", max_hosts, 64, 16777216, 65536),
+	UINT("max_hosts", max_hosts, 64, 16777216, 65536, .restart = true),
 	BOOL("count_refused", count_refused, true),
 	UINT("refused_per_detection", refused_per_detection, 1, 1000, 10),
 	{ 0 }
@@ -262,8 +269,9 @@ static const struct item root_items[] = {
 	GROUP("flows", flows_items, .relate = conf_relate_flows),
 	GROUP("detect", detect_items),
 	GROUP("log", log_items),
-	GROUP("control", control_items),
-	GROUP("metrics", metrics_items),
+	/* Sockets made at start, before privileges are dropped. */
+	GROUP("control", control_items, .restart = true),
+	GROUP("metrics", metrics_items, .restart = true),
 	{ .name = "feeds", .type = IT_GROUPS, .children = feed_sub_items, .max = CONF_MAX_FEEDS,
 	  .elem_size = sizeof(struct conf_feed), FIELD(feeds),
 	  .count_off = offsetof(struct mw_conf, n_feeds), .relate = conf_relate_feeds },
@@ -294,9 +302,13 @@ static void free_items(void *base, const struct item *items)
 				free_items((char *)base + it->off + i * it->elem_size, it->children);
 		} else if (it->type == IT_LIST) {
 			char **l = (char **)((char *)base + it->off);
+			char **at = it->at_off ? (char **)((char *)base + it->at_off) : NULL;
 
-			for (i = 0; i < it->max; i++)
+			for (i = 0; i < it->max; i++) {
 				free(l[i]);
+				if (at)
+					free(at[i]);
+			}
 		} else if (it->type == IT_PATH || it->type == IT_STRING) {
 			free(*(char **)((char *)base + it->off));
 		}

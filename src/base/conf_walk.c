@@ -153,6 +153,12 @@ static unsigned int walk_list(struct ctx *x, const config_setting_t *s, const st
 				SERR(x, e, "'%s' item %u must not be empty", fq, i + 1);
 			else if (!(out[i] = path_resolve(x, v)))
 				SERR(x, e, "'%s': path \"%.64s\" is too long", fq, v);
+			else if (it->at_off &&
+				 asprintf(&((char **)field(x, it->at_off))[i], "%s:%u",
+					  conf_setting_file(x, e), config_setting_source_line(e)) < 0) {
+				((char **)field(x, it->at_off))[i] = NULL;
+				x->oom = true;
+			}
 		}
 	}
 	return x->n_errs - errs;
@@ -383,6 +389,85 @@ static void apply_default(struct ctx *x, const struct item *it)
 	}
 }
 
+/* Edits from a to b (insert, delete, substitute, swap two neighbours: the
+ * optimal string alignment distance); names are short. */
+static unsigned int distance(const char *a, const char *b)
+{
+	unsigned int m[33][33], i, j, la = (unsigned int)strlen(a), lb = (unsigned int)strlen(b);
+
+	if (la > 32 || lb > 32)
+		return UINT_MAX;
+	for (i = 0; i <= la; i++)
+		m[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		m[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			unsigned int best = m[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (m[i - 1][j] + 1 < best)
+				best = m[i - 1][j] + 1;
+			if (m[i][j - 1] + 1 < best)
+				best = m[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    m[i - 2][j - 2] + 1 < best)
+				best = m[i - 2][j - 2] + 1;
+			m[i][j] = best;
+		}
+	}
+	return m[la][lb];
+}
+
+/* How far name is from a known one: its edits, or 1 when one is the other
+ * with something added ("enforcement" for "enforce"). */
+static unsigned int closeness(const char *name, const char *known)
+{
+	size_t ln = strlen(name), lk = strlen(known);
+
+	if (ln >= 4 && lk >= 4 && ln != lk &&
+	    strncmp(name, known, ln < lk ? ln : lk) == 0)
+		return 1;
+	return distance(name, known);
+}
+
+/* What a person most likely meant by an unknown key: the closest name here
+ * or in a group inside this one (a key placed one level too high), when at
+ * most a third of its letters are wrong ("tls-sni" for "tls_sni"). hint gets
+ * " (did you mean 'x'?)" or "". */
+static void suggest(const struct item *items, const char *name, char *hint, size_t size)
+{
+	const struct item *it, *c, *best = NULL, *best_in = NULL;
+	unsigned int d, best_d = UINT_MAX, limit = (unsigned int)strlen(name) / 3;
+
+	hint[0] = '\0';
+	if (limit < 1)
+		limit = 1;
+	for (it = items; it->name; it++) {
+		d = closeness(name, it->name);
+		if (d < best_d) {
+			best_d = d;
+			best = it;
+			best_in = NULL;
+		}
+		for (c = it->type == IT_GROUP ? it->children : NULL; c && c->name; c++) {
+			/* The same key one group down beats a near one here. */
+			d = closeness(name, c->name) + (strcmp(name, c->name) != 0);
+			if (d < best_d) {
+				best_d = d;
+				best = c;
+				best_in = it;
+			}
+		}
+	}
+	if (!best || best_d > limit)
+		return;
+	if (best_in)
+		snprintf(hint, size, " (did you mean '%s.%s'? it belongs in group '%s')",
+			 best_in->name, best->name, best_in->name);
+	else
+		snprintf(hint, size, " (did you mean '%s'?)", best->name);
+}
+
 /* g is NULL for an absent group: then every member takes its default. Members are visited in
  * file order so errors come out in line order without much sorting. */
 static void walk_group(struct ctx *x, const config_setting_t *g, const struct item *grp,
@@ -402,22 +487,13 @@ static void walk_group(struct ctx *x, const config_setting_t *g, const struct it
 		for (k = 0; items[k].name && strcmp(items[k].name, name) != 0; k++)
 			;
 		if (!items[k].name) {
-			char alt[64];
-			size_t j;
+			char hint[160];
 
-			/* "tls-sni" is the detector's name; the key spells it "tls_sni". */
-			snprintf(alt, sizeof(alt), "%s", name);
-			for (j = 0; alt[j]; j++)
-				if (alt[j] == '-')
-					alt[j] = '_';
-			for (k = 0; items[k].name && strcmp(items[k].name, alt) != 0; k++)
-				;
+			suggest(items, name, hint, sizeof(hint));
 			if (prefix)
-				SERR(x, s, "unknown setting '%.64s' in group '%s'%s%s%s", name, prefix,
-				     items[k].name ? " (did you mean '" : "",
-				     items[k].name ? items[k].name : "", items[k].name ? "'?)" : "");
+				SERR(x, s, "unknown setting '%.64s' in group '%s'%s", name, prefix, hint);
 			else
-				SERR(x, s, "unknown setting '%.64s' at top level", name);
+				SERR(x, s, "unknown setting '%.64s' at top level%s", name, hint);
 			continue;
 		}
 		seen |= 1ul << k;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,14 @@
 
 static int log_stderr = 1;
 static enum log_level log_level = LOG_LVL_INFO;
+/* Per thread: only the thread that asked (the main loop, during a reload)
+ * has its messages copied, never a worker's. */
+static __thread FILE *log_copy;
+
+void log_capture(FILE *out)
+{
+	log_copy = out;
+}
 
 void log_init(const char *ident, int to_stderr, enum log_level level)
 {
@@ -36,11 +45,18 @@ static void vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap
 	int saved = errno;
 	int n;
 
-	if (lvl > log_level)
+	if (lvl > log_level && !(log_copy && lvl <= LOG_LVL_INFO))
 		return;
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (with_errno && n >= 0 && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	if (log_copy && lvl <= LOG_LVL_INFO)
+		fprintf(log_copy, "%s%s%s\n", lvl < LOG_LVL_INFO ? tag[lvl] : "",
+			lvl < LOG_LVL_INFO ? ": " : "", msg);
+	if (lvl > log_level) {
+		errno = saved;
+		return;
+	}
 	if (log_stderr)
 		fprintf(stderr, "minewall: %s: %s\n", tag[lvl], msg);
 	else
@@ -82,10 +98,9 @@ void fatalx(const char *fmt, ...)
 }
 
 /* Ten lines per ten seconds per call site, then a count of what was dropped. */
-void log_warnx_rl(struct log_ratelimit *rl, const char *fmt, ...)
+static bool rl_pass(struct log_ratelimit *rl)
 {
 	struct timespec ts;
-	va_list ap;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (ts.tv_sec - rl->window_start >= 10) {
@@ -97,10 +112,30 @@ void log_warnx_rl(struct log_ratelimit *rl, const char *fmt, ...)
 	}
 	if (rl->count >= 10) {
 		rl->suppressed++;
-		return;
+		return false;
 	}
 	rl->count++;
+	return true;
+}
+
+void log_warnx_rl(struct log_ratelimit *rl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rl_pass(rl))
+		return;
 	va_start(ap, fmt);
 	vlog(LOG_LVL_WARN, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_info_rl(struct log_ratelimit *rl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rl_pass(rl))
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_LVL_INFO, 0, fmt, ap);
 	va_end(ap);
 }

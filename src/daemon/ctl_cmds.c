@@ -195,30 +195,59 @@ static int cmd_events(void *arg, const struct ctl_req *req, struct ctl_resp *r)
 	return 0;
 }
 
+/* The lines of text as a JSON array of strings. */
+static void json_lines(struct ctl_resp *r, const char *text)
+{
+	const char *p = text;
+	bool first = true;
+
+	ctl_resp_printf(r, "[");
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, n);
+
+		if (line) {
+			ctl_resp_printf(r, "%s", first ? "" : ",");
+			ctl_resp_json_str(r, line);
+			first = false;
+			free(line);
+		}
+		p = nl ? nl + 1 : p + n;
+	}
+	ctl_resp_printf(r, "]");
+}
+
+/* reload: what changed and every warning logged on the way, or the errors. */
 static int cmd_reload(void *arg, const struct ctl_req *req, struct ctl_resp *r)
 {
 	struct ctl_cmds *cc = arg;
-	char *err = NULL;
+	char *report = NULL;
 	int rc;
 
 	if (req->argc != 1)
 		return ctl_resp_error(r, "usage", "usage: reload");
-	if (cc->host.reload(cc->host.arg, &err) == 0) {
-		free(err);
-		if (r->json)
-			ctl_resp_printf(r, "{\"reloaded\":true}\n");
+	if (cc->host.reload(cc->host.arg, &report) == 0) {
+		if (r->json) {
+			ctl_resp_printf(r, "{\"reloaded\":true,\"messages\":");
+			json_lines(r, report);
+			ctl_resp_printf(r, "}\n");
+		} else if (report) {
+			ctl_resp_printf(r, "%s", report);
+		}
+		free(report);
 		return 0;
 	}
 	/* The config errors are data lines; the status line says it failed. */
-	if (err && r->json) {
+	if (report && r->json) {
 		ctl_resp_printf(r, "{\"reloaded\":false,\"errors\":");
-		ctl_resp_json_str(r, err);
+		ctl_resp_json_str(r, report);
 		ctl_resp_printf(r, "}\n");
-	} else if (err) {
-		ctl_resp_printf(r, "%s", err);
+	} else if (report) {
+		ctl_resp_printf(r, "%s", report);
 	}
 	rc = ctl_resp_error(r, "failed", "reload failed, keeping the running configuration");
-	free(err);
+	free(report);
 	return rc;
 }
 
@@ -226,7 +255,7 @@ static const struct ctl_command ctl_cmds_table[] = {
 	{ "status", cmd_status, "status: uptime, config, queues, flows, verdicts, detections" },
 	{ "stats", cmd_stats, "stats: every counter" },
 	{ "events", cmd_events, "events [-f] [N]: the last N events (default 20); -f: follow" },
-	{ "reload", cmd_reload, "reload: reread the configuration like SIGHUP" },
+	{ "reload", cmd_reload, "reload: reread the configuration like SIGHUP; prints what changed and every warning" },
 	{ NULL, NULL, NULL }
 };
 
@@ -277,14 +306,14 @@ void ctl_cmds_event(struct ctl_cmds *cc, const struct mw_event *ev)
 	ctl_server_publish(cc->server, "events", line, json);
 }
 
-void ctl_cmds_event_line(struct ctl_cmds *cc, const char *text, const char *json)
+void ctl_cmds_event_line(struct ctl_cmds *cc, const char *ts, const char *text, const char *json)
 {
 	char line[1100];
 	size_t i;
 
 	if (!cc)
 		return;
-	snprintf(line, sizeof(line), "%s", text);
+	snprintf(line, sizeof(line), "%s %s", ts, text);
 	for (i = 0; line[i]; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = '?';

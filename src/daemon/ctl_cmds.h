@@ -12,8 +12,9 @@
 
 struct ctl_cmds_host {
 	mwstats_fn snapshot;
-	/* Reload like SIGHUP: 0, or -1 with *errtext (malloc'd) saying why. */
-	int (*reload)(void *arg, char **errtext);
+	/* Reload like SIGHUP: 0 with *report (malloc'd) the lines it logged
+	 * (what changed, warnings), or -1 with *report the errors. */
+	int (*reload)(void *arg, char **report);
 	void *arg;
 };
 
@@ -24,8 +25,9 @@ struct ctl_cmds *ctl_cmds_new(struct ctl_server *server, const struct ctl_cmds_h
 void ctl_cmds_free(struct ctl_cmds *cc);
 /* Every engine event: keep it, count it, stream it to followers. */
 void ctl_cmds_event(struct ctl_cmds *cc, const struct mw_event *ev);
-/* A preformatted event (tier change, admin action) for the ring and followers. */
-void ctl_cmds_event_line(struct ctl_cmds *cc, const char *text, const char *json);
+/* A preformatted event (tier change, admin action, feed) for the ring and
+ * followers; its text line starts with ts, the JSON's timestamp. */
+void ctl_cmds_event_line(struct ctl_cmds *cc, const char *ts, const char *text, const char *json);
 const struct mwstats_tally *ctl_cmds_tally(const struct ctl_cmds *cc);
 
 #endif

@@ -3,6 +3,7 @@
  * allowlists first; its life cycle. Tiers, state and commands are beside it. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,8 @@
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "daemon_enforce_int.h"
-#include "daemon_notify.h"
 #include "daemon_feeds.h"
+#include "daemon_notify.h"
 #include "domain_set.h"
 #include "workers.h"
 #include "ep_table.h"
@@ -21,6 +22,7 @@
 #include "eventlog.h"
 #include "log.h"
 #include "nlbatch.h"
+#include "pkt.h"
 #include "pool_lists.h"
 #include "refused_count.h"
 
@@ -66,10 +68,10 @@ struct enforcer *daemon_enforcer(struct daemon *d)
 
 /* ---- events ------------------------------------------------------------ */
 
-void daemon_enforce_emit(struct daemon *d, const char *json, const char *text)
+void daemon_enforce_emit(struct daemon *d, const char *ts, const char *json, const char *text)
 {
 	eventlog_write_line(d->events, json, text);
-	ctl_cmds_event_line(d->cmds, text, json);
+	ctl_cmds_event_line(d->cmds, ts, text, json);
 }
 
 /* ---- allowlists -------------------------------------------------------- */
@@ -293,26 +295,46 @@ bool daemon_enforce_allowlisted(const struct daemon_enforce *de, uint8_t family,
 	return ep_table_lookup(de->allow_all, family, addr, 0, 0) != NULL;
 }
 
+/* A block queued, to be logged once it is in the kernel. */
+struct learned_block {
+	struct ep_entry e;
+	uint32_t ttl;
+};
+
 void daemon_enforce_learned(struct daemon *d, const struct det_learned *l, unsigned int n)
 {
 	struct daemon_enforce *de = d->enf;
 	const struct mw_conf *c = d->conf;
-	unsigned int i;
+	struct learned_block learned[DET_MAX_LEARNED];
+	unsigned int i, n_learned = 0;
 
 	if (!de || enforce_begin(de->enf) < 0)
 		return;
+	if (n > DET_MAX_LEARNED)
+		n = DET_MAX_LEARNED;
 	for (i = 0; i < n; i++) {
 		struct ep_entry e = { .family = l[i].family, .plen = l[i].family == AF_INET ? 32 : 128 };
 		uint32_t ttl = l[i].ttl < c->dns_ttl_min ? c->dns_ttl_min :
 			       l[i].ttl > c->dns_ttl_max ? c->dns_ttl_max : l[i].ttl;
 
 		memcpy(e.addr, l[i].addr, 16);
-		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr)) {
 			daemon_enforce_block(de, DYN_DNS, &e, ttl);
+			learned[n_learned++] = (struct learned_block){ e, ttl };
+		}
 	}
-	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0)
+	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
 		log_warnx_rl(&de->rl, "learned addresses not blocked: %s", enforce_error(de->enf));
+		n_learned = 0;
+	}
 	enforce_abort(de->enf);
+	for (i = 0; i < n_learned; i++) {
+		char buf[80];
+
+		log_info_rl(&de->rl_block, "block: %s in the kernel's dns set for %us (a pool "
+			    "name's address)", ep_entry_str(&learned[i].e, buf, sizeof(buf)),
+			    learned[i].ttl);
+	}
 }
 
 static void enforce_event(struct daemon *d, const struct mw_event *ev)
@@ -321,6 +343,7 @@ static void enforce_event(struct daemon *d, const struct mw_event *ev)
 	const struct mw_conf *c = d->conf;
 	const struct flow_key *k = ev->key;
 	struct escalate_change ch;
+	struct ep_entry blocked = { 0 };
 
 	/* What a flow opened from outside carries is reported, never acted on:
 	 * the protected host it reached is no pool, the remote peer none of
@@ -343,6 +366,7 @@ static void enforce_event(struct daemon *d, const struct mw_event *ev)
 		memcpy(e.addr, k->addr[1], 16);
 		if (!daemon_enforce_allowlisted(de, e.family, e.addr)) {
 			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
+			blocked = e;
 			/* What we publish changed: a delta goes out shortly (after
 			 * the commit below, which the publisher reads back). */
 			daemon_feeds_detected(d);
@@ -361,14 +385,24 @@ static void enforce_event(struct daemon *d, const struct mw_event *ev)
 		};
 
 		memcpy(e.addr, t->addr, 16);
-		if (!daemon_enforce_allowlisted(de, e.family, e.addr))
+		if (!daemon_enforce_allowlisted(de, e.family, e.addr)) {
 			daemon_enforce_block(de, DYN_DETECT, &e, c->block_timeout);
+			blocked = e;
+			daemon_feeds_detected(d);
+		}
 	}
-	if (enforce_pending(de->enf) && enforce_commit(de->enf) < 0) {
+	if (!enforce_pending(de->enf)) {
+		enforce_abort(de->enf);
+	} else if (enforce_commit(de->enf) < 0) {
 		log_warnx_rl(&de->rl, "block not installed: %s", enforce_error(de->enf));
 		enforce_abort(de->enf);
-	} else if (!enforce_pending(de->enf)) {
-		enforce_abort(de->enf);
+	} else if (blocked.family) {
+		char buf[80], src[INET6_ADDRSTRLEN];
+
+		log_info_rl(&de->rl_block, "block: %s in the kernel's detect set for %us (%s%s%s "
+			    "from %s)", ep_entry_str(&blocked, buf, sizeof(buf)), c->block_timeout,
+			    ev->detector, ev->dialect[0] ? "/" : "", ev->dialect,
+			    pkt_addr_str(k->family, k->addr[0], src, sizeof(src)));
 	}
 	/* The internal host that did it, unless it is itself allowlisted. An
 	 * alert counts only when the admin asks for it (count_alerts): it is

@@ -40,5 +40,8 @@ void daemon_enforce_allowlists(const struct daemon *d, const struct ep_table **a
 			       const struct domain_set **names);
 /* Connections the block sets refused, as counted from the kernel since start. */
 uint64_t daemon_enforce_refused(const struct daemon *d);
+struct mwstats;
+/* Hosts by tier and the daemon's block set sizes into st. */
+void daemon_enforce_stats(const struct daemon *d, struct mwstats *st);
 
 #endif

@@ -31,12 +31,13 @@ static void admin_event(struct daemon *d, const char *what, const char *target)
 		 "{\"timestamp\":\"%s\",\"event_type\":\"admin\",\"action\":\"%s\",\"target\":\"%s\"}",
 		 ts, what, safe);
 	snprintf(text, sizeof(text), "admin: %s %s", what, safe);
-	daemon_enforce_emit(d, json, text);
+	daemon_enforce_emit(d, ts, json, text);
 }
 
 struct list_arg {
 	struct ctl_resp *r;
 	const char *source;
+	int width;		/* of the SOURCE column */
 	bool first;
 };
 
@@ -55,7 +56,7 @@ static int list_block_cb(const struct ep_entry *e, void *arg)
 			snprintf(when, sizeof(when), "%llus", left);
 		else
 			snprintf(when, sizeof(when), "no expiry");
-		ctl_resp_printf(a->r, "%-8s %-44s %s\n", a->source, buf, when);
+		ctl_resp_printf(a->r, "%-*s %-44s %s\n", a->width, a->source, buf, when);
 	}
 	a->first = false;
 	return 0;
@@ -72,6 +73,54 @@ static int parse_ep_arg(struct ctl_resp *r, const char *s, struct ep_entry *e, b
 	return 0;
 }
 
+/* blocks list [SOURCE]: every source's sets, the feeds' one per subscribed
+ * feed (feed:NAME), read back from the kernel. */
+static int blocks_list(struct daemon *d, const char *want, struct ctl_resp *r)
+{
+	static const enum enforce_source srcs[] = { ENF_DETECT, ENF_DNS, ENF_LIST };
+	struct daemon_enforce *de = d->enf;
+	struct list_arg a = { .r = r, .first = true, .width = 8 };
+	const struct mw_conf *c = d->conf;
+	char label[80];
+	bool feeds = !want || strcmp(want, "feed") == 0, known = feeds;
+	unsigned int i;
+
+	for (i = 0; want && !known && i < sizeof(srcs) / sizeof(srcs[0]); i++)
+		known = strcmp(want, enforce_source_name(srcs[i])) == 0;
+	for (i = 0; want && !known && i < c->n_feeds; i++)
+		known = strncmp(want, "feed:", 5) == 0 && strcmp(want + 5, c->feeds[i].name) == 0;
+	if (!known)
+		return ctl_resp_error(r, "usage", "blocks list: no source %.64s (detect, dns, list, "
+				      "feed, or feed:NAME of a subscribed feed)", want);
+	for (i = 0; i < c->n_feeds; i++)
+		if ((int)strlen(c->feeds[i].name) + 5 > a.width)
+			a.width = (int)strlen(c->feeds[i].name) + 5;
+	if (r->json)
+		ctl_resp_printf(r, "[");
+	else
+		ctl_resp_printf(r, "%-*s %-44s %s\n", a.width, "SOURCE", "ENTRY", "EXPIRES IN");
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		a.source = enforce_source_name(srcs[i]);
+		if (want && strcmp(want, a.source) != 0)
+			continue;
+		if (enforce_list(de->enf, srcs[i], NULL, list_block_cb, &a) < 0)
+			return ctl_resp_error(r, "failed", "reading the %s sets: %s", a.source,
+					      enforce_error(de->enf));
+	}
+	for (i = 0; i < c->n_feeds; i++) {
+		snprintf(label, sizeof(label), "feed:%s", c->feeds[i].name);
+		if ((!feeds && strcmp(want, label) != 0) || !enforce_feed_name_ok(c->feeds[i].name))
+			continue;
+		a.source = label;
+		if (enforce_list(de->enf, ENF_FEED, c->feeds[i].name, list_block_cb, &a) < 0)
+			return ctl_resp_error(r, "failed", "reading the sets of %s: %s", label,
+					      enforce_error(de->enf));
+	}
+	if (r->json)
+		ctl_resp_printf(r, "]\n");
+	return 0;
+}
+
 static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 {
 	struct daemon *d = arg;
@@ -79,27 +128,8 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 	const char *sub = q->argc > 1 ? q->argv[1] : "list";
 	struct ep_entry e;
 
-	if (strcmp(sub, "list") == 0) {
-		static const enum enforce_source srcs[] = { ENF_DETECT, ENF_DNS, ENF_LIST };
-		struct list_arg a = { .r = r, .first = true };
-		size_t i;
-
-		if (r->json)
-			ctl_resp_printf(r, "[");
-		else
-			ctl_resp_printf(r, "%-8s %-44s %s\n", "SOURCE", "ENTRY", "EXPIRES IN");
-		for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
-			a.source = enforce_source_name(srcs[i]);
-			if (q->argc > 2 && strcmp(q->argv[2], a.source) != 0)
-				continue;
-			if (enforce_list(de->enf, srcs[i], NULL, list_block_cb, &a) < 0)
-				return ctl_resp_error(r, "failed", "reading the %s sets: %s", a.source,
-						      enforce_error(de->enf));
-		}
-		if (r->json)
-			ctl_resp_printf(r, "]\n");
-		return 0;
-	}
+	if (strcmp(sub, "list") == 0 && q->argc <= 3)
+		return blocks_list(d, q->argc == 3 ? q->argv[2] : NULL, r);
 	if (strcmp(sub, "add") == 0 && (q->argc == 3 || q->argc == 4)) {
 		char *end = NULL;
 		unsigned long t = d->conf->block_timeout;
@@ -152,7 +182,8 @@ static int cmd_blocks(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 		return r->json ? ctl_resp_printf(r, "{\"unblocked\":\"%s\"}\n", q->argv[2]) :
 				 ctl_resp_printf(r, "unblocked %s\n", q->argv[2]);
 	}
-	return ctl_resp_error(r, "usage", "blocks list [detect|dns|list] | add ENTRY [SECONDS] | del ENTRY");
+	return ctl_resp_error(r, "usage", "blocks list [detect|dns|list|feed|feed:NAME] | add ENTRY "
+			      "[SECONDS] | del ENTRY");
 }
 
 static int list_allow_cb(const struct ep_entry *e, void *arg)
@@ -179,9 +210,25 @@ static int cmd_allow(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 
 	if (strcmp(sub, "list") == 0) {
 		struct list_arg a = { .r = r, .first = true, .source = "config" };
+		unsigned int i;
 
 		ctl_resp_printf(r, r->json ? "[" : "%-44s %s\n", "ENTRY", "ORIGIN");
 		ep_table_foreach(de->allow_static, list_allow_cb, &a);
+		/* Names: their addresses (as resolved) are above; the names
+		 * themselves match TLS server names, DNS questions and CONNECT hosts. */
+		for (i = 0; i < d->conf->n_allow; i++) {
+			char err[96];
+
+			if (ep_parse(d->conf->allow[i], &e, err, sizeof(err)) == 0)
+				continue;
+			if (r->json)
+				ctl_resp_printf(r, "%s{\"entry\":\"%s\",\"origin\":\"config\","
+						"\"kind\":\"domain\"}", a.first ? "" : ",",
+						d->conf->allow[i]);
+			else
+				ctl_resp_printf(r, "%-44s %s\n", d->conf->allow[i], "config (domain)");
+			a.first = false;
+		}
 		a.source = "minewallctl";
 		ep_table_foreach(de->allow_dyn, list_allow_cb, &a);
 		if (r->json)
@@ -220,6 +267,8 @@ static int cmd_allow(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 		}
 		de->dirty = true;
 		admin_event(d, add ? "allow" : "disallow", q->argv[2]);
+		/* Protected from the feeds like the config's entries, at once. */
+		daemon_feeds_protect_changed(d);
 		return r->json ? ctl_resp_printf(r, "{\"%s\":\"%s\"}\n", add ? "allowed" : "removed", q->argv[2]) :
 				 ctl_resp_printf(r, "%s %s\n", add ? "allowed" : "removed", q->argv[2]);
 	}
@@ -286,7 +335,8 @@ static int cmd_hosts(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 }
 
 const struct ctl_command daemon_enforce_cmds[] = {
-	{ "blocks", cmd_blocks, "blocks list [detect|dns|list] | add ENTRY [SECONDS] | del ENTRY: kernel blocks" },
+	{ "blocks", cmd_blocks, "blocks list [detect|dns|list|feed|feed:NAME] | add ENTRY [SECONDS] | "
+	  "del ENTRY: kernel blocks" },
 	{ "allow", cmd_allow, "allow list | add ADDRESS[/LEN] | del ADDRESS[/LEN]: destinations never blocked" },
 	{ "hosts", cmd_hosts, "hosts list | release ADDRESS: internal hosts' escalation tiers" },
 	{ NULL, NULL, NULL },

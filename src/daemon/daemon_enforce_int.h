@@ -35,6 +35,7 @@ struct daemon_enforce {
 	bool dirty;
 	uint64_t last_save_ms;
 	struct log_ratelimit rl;
+	struct log_ratelimit rl_block;	/* "block: ..." lines */
 	struct refused_count *refused;	/* the refused sets as last read */
 	struct mnl_socket *refused_nl;	/* opened at init; again on use if that failed */
 	uint32_t refused_seq;
@@ -47,8 +48,9 @@ struct daemon_enforce {
 /* The enforce source of each kind of dynamic block. */
 extern const enum enforce_source daemon_enforce_dyn_source[DYN_N];
 
-/* One line to the event log and to minewallctl clients following events. */
-void daemon_enforce_emit(struct daemon *d, const char *json, const char *text);
+/* One line to the event log and to minewallctl clients following events; ts
+ * is the JSON's timestamp (event_timestamp), also put before the text. */
+void daemon_enforce_emit(struct daemon *d, const char *ts, const char *json, const char *text);
 /* An exact entry (same prefix and port) is in t. */
 bool daemon_enforce_ep_has(const struct ep_table *t, const struct ep_entry *e);
 /* Whether an address is on the allowlist the engine consults. */

@@ -12,8 +12,10 @@
 #include "escalate.h"
 #include "event.h"
 #include "log.h"
+#include "mwstats.h"
 #include "nlbatch.h"
 #include "pkt.h"
+#include "pool_lists.h"
 #include "refused_count.h"
 
 /* The refused sets are read this often; each read is two netlink dumps. */
@@ -41,7 +43,7 @@ static void tier_event(struct daemon *d, const struct escalate_change *c)
 	snprintf(text, sizeof(text), "tier %s: %s -> %s (%s, %u detections)", addr,
 		 escalate_tier_name(c->from), escalate_tier_name(c->host.tier), c->why,
 		 c->host.detections);
-	daemon_enforce_emit(d, json, text);
+	daemon_enforce_emit(d, ts, json, text);
 	daemon_notify_tier(d, c, json, text);
 }
 
@@ -138,4 +140,18 @@ void daemon_escalate_refused_poll(struct daemon *d, uint64_t now)
 uint64_t daemon_enforce_refused(const struct daemon *d)
 {
 	return d->enf ? d->enf->refused_total : 0;
+}
+
+void daemon_enforce_stats(const struct daemon *d, struct mwstats *st)
+{
+	const struct daemon_enforce *de = d->enf;
+
+	if (!de)
+		return;
+	st->hosts[ENF_WATCH] = escalate_count(de->esc, ENF_WATCH);
+	st->hosts[ENF_THROTTLE] = escalate_count(de->esc, ENF_THROTTLE);
+	st->hosts[ENF_QUARANTINE] = escalate_count(de->esc, ENF_QUARANTINE);
+	st->blocks_detect = ep_table_count(de->dyn[DYN_DETECT]);
+	st->blocks_dns = ep_table_count(de->dyn[DYN_DNS]);
+	st->blocks_list = d->lists ? ep_table_count(d->lists->endpoints) : 0;
 }

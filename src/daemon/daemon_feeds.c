@@ -232,7 +232,7 @@ static void feed_event(struct daemon *d, const struct df_feed *x, uint64_t seria
 		 x->name, result, (unsigned long long)serial, entries, x->blocked, x->alerted,
 		 x->dom_blocked + x->dom_alerted, x->dom_alerted, *reason ? ": " : "", reason);
 	eventlog_write_line(d->events, json, text);
-	ctl_cmds_event_line(d->cmds, text, json);
+	ctl_cmds_event_line(d->cmds, ts, text, json);
 	if (strcmp(result, "rejected") == 0)
 		daemon_notify_feed_rejected(d, json, text);
 }
@@ -259,6 +259,10 @@ static struct ep_entry *wanted_of(struct daemon_feeds *df, unsigned int i, const
 		unsigned int listed = 1, j;
 		int fam = e->family == AF_INET ? 0 : 1;
 
+		/* This host's addresses and resolvers as they are now, and the
+		 * allowlist: accepted before they were, never blocked. */
+		if (df_protected(df, e))
+			continue;
 		if (df->corroborate && x->action == FEED_ACT_BLOCK) {
 			for (j = 0; j < df->n; j++) {
 				const struct df_feed *o = &df->feed[j];
@@ -356,6 +360,21 @@ fail:
 	return -1;
 }
 
+int df_recommit(struct daemon *d, struct df_feed *x)
+{
+	struct ep_entry *v = malloc((x->n ? x->n : 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	if (x->n)
+		memcpy(v, x->eps, x->n * sizeof(*v));
+	if (feeds_commit(d, x, v, x->n) < 0) {
+		free(v);
+		return -1;
+	}
+	return 0;
+}
+
 /* feed_subs' apply callback: f is the full set the feed now wants. Its
  * domains are built into the next pool domains before the address sets are
  * committed, so a failure of either changes nothing; the domains are handed
@@ -433,6 +452,8 @@ int df_on_apply(const char *name, const struct feed *f, const struct feed_apply_
 		df->feed[i].dom_alerted = al[i];
 	}
 	x->serial = f->serial;
+	x->applied_at = time(NULL);
+	x->restored = df->starting;
 	/* How it came: operators and tests tell a delta from a snapshot here. */
 	if (how->cached)
 		k = snprintf(why, sizeof(why), "the last good copy from the state directory");
@@ -514,6 +535,7 @@ void daemon_feeds_tick(struct daemon *d)
 
 	if (!df)
 		return;
+	df_protect_check(d, false);
 	now = now_wall_ms();
 	for (i = 0; i < df->n; i++)
 		if (df->feed[i].next_expiry_ms && now >= df->feed[i].next_expiry_ms)
@@ -531,6 +553,11 @@ void daemon_feeds_tick(struct daemon *d)
 	}
 	if (df->pub && feed_pub_tick(df->pub, time(NULL)) < 0)
 		log_warnx_rl(&df->rl, "publish: feed not written (the previous one stays)");
+}
+
+void daemon_feeds_protect_changed(struct daemon *d)
+{
+	df_protect_check(d, true);
 }
 
 const struct pool_domains *daemon_feeds_pool_domains(const struct daemon *d)

@@ -13,7 +13,8 @@ struct pool_lists;
  * publishing, and the feeds control command. 0, or -1 with a log line. */
 int daemon_feeds_init(struct daemon *d);
 /* Every second: entries and feeds whose time is up leave the sets, fetch
- * results become events, and our feed is published when its interval passed. */
+ * results become events, the protected ranges follow the host's addresses
+ * and resolvers, and our feed is published when its interval passed. */
 void daemon_feeds_tick(struct daemon *d);
 /* Before d->conf and d->lists are replaced by nc and nl: protected ranges
  * again; subscriptions and the publisher are made anew when their part of
@@ -22,14 +23,18 @@ void daemon_feeds_tick(struct daemon *d);
  * (old ones kept). */
 int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct pool_lists *nl);
 struct mwstats;
-/* Each subscription's serial, lag, polls and applies into ms->feeds. */
-void daemon_feeds_stats(const struct daemon *d, struct mwstats *ms);
+/* Each subscription's serial in force, its age and lag, last fetch and
+ * error, polls and applies into st->feeds. */
+void daemon_feeds_stats(const struct daemon *d, struct mwstats *st);
 /* Our detection blocks changed (a detection, minewallctl blocks add or del):
  * publish a delta soon (feed.publish.debounce_ms). */
 void daemon_feeds_detected(struct daemon *d);
 struct pool_domains;
 /* The pool domains the workers should use (lists + feeds), or NULL: the lists'. */
 const struct pool_domains *daemon_feeds_pool_domains(const struct daemon *d);
+/* The allowlist changed (minewallctl allow): its entries are protected from
+ * the feeds at once, like the config's. */
+void daemon_feeds_protect_changed(struct daemon *d);
 void daemon_feeds_fini(struct daemon *d);
 
 #endif

@@ -17,32 +17,6 @@
 #include "feed_sub.h"
 #include "log.h"
 
-/* Own addresses, resolvers and the allowlist's addresses and prefixes (names
- * in the allowlist are resolved by daemon_enforce; not here). */
-static int protect_set(struct feed_subs *s, const struct mw_conf *c)
-{
-	struct ep_entry *allow = calloc(c->n_allow ? c->n_allow : 1, sizeof(*allow)), *p = NULL;
-	size_t na = 0, np = 0;
-	unsigned int i;
-	char err[96];
-	int rc = -1;
-
-	if (!allow)
-		return -1;
-	for (i = 0; i < c->n_allow; i++)
-		if (ep_parse(c->allow[i], &allow[na], err, sizeof(err)) == 0 && !allow[na].port)
-			na++;
-	if (feed_protect_gather(NULL, allow, na, &p, &np) < 0) {
-		log_warn("feeds: cannot gather the protected ranges");
-		goto out;
-	}
-	rc = feed_subs_set_protect(s, p, np);
-out:
-	free(allow);
-	free(p);
-	return rc;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -122,7 +96,7 @@ static struct feed_subs *subs_open(struct daemon *d, const struct mw_conf *c)
 		log_warnx("feeds: subscriptions not created");
 		return NULL;
 	}
-	if (protect_set(s, c) < 0) {
+	if (df_protect_set(d, s) < 0) {
 		feed_subs_free(s);
 		return NULL;
 	}
@@ -146,8 +120,12 @@ int daemon_feeds_init(struct daemon *d)
 		if (!(df->subs = subs_open(d, d->conf)))
 			return -1;
 		/* Cached feeds are applied here, before the first fetch. */
-		if (feed_subs_start(df->subs) < 0)
+		df->starting = true;
+		if (feed_subs_start(df->subs) < 0) {
+			df->starting = false;
 			return -1;
+		}
+		df->starting = false;
 	}
 	df->pub = df_pub_open(d, d->conf);
 	if (d->ctl && !df->registered && ctl_server_register(d->ctl, df_ctl_cmds, d) == 0)
@@ -170,7 +148,7 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct
 		df->pub = df_pub_open(d, nc);
 	}
 	if (!subs_differ(d->conf, nc)) {
-		if (df->subs && protect_set(df->subs, nc) < 0)
+		if (df->subs && df_protect_set(d, df->subs) < 0)
 			log_warnx("reload: feeds keep their previous protected ranges");
 		/* The lists may have changed: the feeds' domains join the new ones. */
 		if (df->pd)
@@ -205,10 +183,13 @@ int daemon_feeds_reload(struct daemon *d, const struct mw_conf *nc, const struct
 	}
 	if (nc->n_feeds) {
 		df->subs = subs_open(d, nc);
+		df->starting = true;
 		if (!df->subs || feed_subs_start(df->subs) < 0) {
+			df->starting = false;
 			log_warnx("reload: feeds not restarted; their sets keep what they hold");
 			return -1;
 		}
+		df->starting = false;
 	}
 	log_info("reload: %u feeds subscribed", df->n);
 	return 0;
@@ -223,6 +204,7 @@ void daemon_feeds_fini(struct daemon *d)
 		return;
 	feed_subs_free(df->subs);
 	feed_pub_free(df->pub);
+	free(df->protect);
 	/* The workers outlive us (they drain the queues): back to the lists'
 	 * own domains first. */
 	df_domains_publish(d, NULL);

@@ -23,6 +23,8 @@ static void time_str(char *out, size_t size, time_t t)
 		strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One line per feed: the serial in force and when it was applied (also when
+ * a later fetch was refused), its entries, and how the last fetches went. */
 static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 {
 	struct feed_sub_status st[CONF_MAX_FEEDS];
@@ -34,19 +36,25 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 	if (r->json)
 		ctl_resp_printf(r, "[");
 	else
-		ctl_resp_printf(r, "%-20s %8s %9s %9s %9s %8s %7s %-20s %s\n", "NAME", "SERIAL",
-				"ENTRIES", "BLOCKED", "ALERTONLY", "REJECTED", "LAG", "LAST OK", "URL");
+		ctl_resp_printf(r, "%-20s %8s %-20s %9s %9s %9s %8s %7s %-20s %s\n", "NAME",
+				"SERIAL", "ACCEPTED", "ENTRIES", "BLOCKED", "ALERTONLY", "REJECTED",
+				"LAG", "LAST FETCH OK", "URL");
 	for (i = 0; i < n; i++) {
 		const struct df_feed *x = df_find(df, st[i].name);
-		char ok[32], errt[32], url[600], err[520], lag[24];
+		bool in_force = x && x->applied_at;
+		unsigned long long serial = in_force ? x->serial : st[i].serial;
+		size_t entries = in_force ? x->n + x->ndoms : st[i].entries;
+		char ok[32], errt[32], acc[32], url[600], err[520], lag[24];
 		long long lag_s = st[i].issued ? (long long)(now - st[i].issued) : -1;
 
 		time_str(ok, sizeof(ok), st[i].last_ok);
 		time_str(errt, sizeof(errt), st[i].last_error_time);
+		time_str(acc, sizeof(acc), in_force ? x->applied_at : 0);
 		if (r->json) {
 			df_json_str(url, sizeof(url), st[i].url ? st[i].url : "");
 			df_json_str(err, sizeof(err), st[i].last_error);
 			ctl_resp_printf(r, "%s{\"name\":\"%s\",\"url\":\"%s\",\"have\":%s,\"serial\":%llu,"
+					"\"accepted\":%lld,\"restored\":%s,"
 					"\"expires\":%lld,\"last_ok\":%lld,\"last_error\":\"%s\","
 					"\"last_error_time\":%lld,\"rejected\":%lu,\"errors\":%lu,"
 					"\"entries\":%zu,\"blocked\":%zu,\"alert_only\":%zu,"
@@ -54,10 +62,11 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 					"\"issued\":%lld,\"lag\":%lld,\"index\":%s,\"polls_304\":%lu,"
 					"\"polls_200\":%lu,\"polls_error\":%lu,\"delta_applies\":%lu,"
 					"\"snapshot_applies\":%lu,\"fallbacks\":%lu}",
-					i ? "," : "", st[i].name, url, st[i].have ? "true" : "false",
-					(unsigned long long)st[i].serial, (long long)st[i].expires,
+					i ? "," : "", st[i].name, url, in_force || st[i].have ? "true" : "false",
+					serial, (long long)(in_force ? x->applied_at : 0),
+					in_force && x->restored ? "true" : "false", (long long)st[i].expires,
 					(long long)st[i].last_ok, err, (long long)st[i].last_error_time,
-					st[i].rejected, st[i].errors, st[i].entries, x ? x->blocked : 0,
+					st[i].rejected, st[i].errors, entries, x ? x->blocked : 0,
 					x ? x->alerted : 0, x ? x->dom_blocked + x->dom_alerted : 0,
 					x ? x->dom_alerted : 0, (long long)st[i].next_fetch,
 					(long long)st[i].issued, lag_s, st[i].index ? "true" : "false",
@@ -67,17 +76,21 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 		} else {
 			char ser[24];
 
-			if (st[i].have)
-				snprintf(ser, sizeof(ser), "%llu", (unsigned long long)st[i].serial);
+			if (in_force || st[i].have)
+				snprintf(ser, sizeof(ser), "%llu", serial);
 			else
 				snprintf(ser, sizeof(ser), "-");
 			if (lag_s >= 0)
 				snprintf(lag, sizeof(lag), "%llds", lag_s);
 			else
 				snprintf(lag, sizeof(lag), "-");
-			ctl_resp_printf(r, "%-20s %8s %9zu %9zu %9zu %8lu %7s %-20s %s\n", st[i].name,
-					ser, st[i].entries, x ? x->blocked : 0, x ? x->alerted : 0,
-					st[i].rejected, lag, ok, st[i].url ? st[i].url : "");
+			ctl_resp_printf(r, "%-20s %8s %-20s %9zu %9zu %9zu %8lu %7s %-20s %s\n",
+					st[i].name, ser, acc, entries, x ? x->blocked : 0,
+					x ? x->alerted : 0, st[i].rejected, lag, ok,
+					st[i].url ? st[i].url : "");
+			if (in_force && x->restored)
+				ctl_resp_printf(r, "  serial %llu restored from feed.state_dir at start\n",
+						serial);
 			if (st[i].last_error[0])
 				ctl_resp_printf(r, "  last error %s: %s\n", errt, st[i].last_error);
 		}
@@ -85,6 +98,35 @@ static int feeds_list(struct daemon_feeds *df, struct ctl_resp *r)
 	if (r->json)
 		ctl_resp_printf(r, "]\n");
 	return 0;
+}
+
+void daemon_feeds_stats(const struct daemon *d, struct mwstats *st)
+{
+	struct daemon_feeds *df = d->feeds;
+	struct feed_sub_status fs[CONF_MAX_FEEDS];
+	size_t n = df && df->subs ? feed_subs_status(df->subs, fs, CONF_MAX_FEEDS) : 0, i;
+
+	st->n_feeds = 0;
+	for (i = 0; i < n && i < CONF_MAX_FEEDS && i < MWSTATS_MAX_FEEDS; i++) {
+		const struct df_feed *x = df_find(df, fs[i].name);
+		struct mwstats_feed *m = &st->feeds[st->n_feeds++];
+
+		snprintf(m->name, sizeof(m->name), "%.63s", fs[i].name);
+		m->in_force = x && x->applied_at;
+		m->serial = m->in_force ? x->serial : fs[i].have ? fs[i].serial : 0;
+		m->issued = fs[i].issued;
+		m->accepted = m->in_force ? x->applied_at : 0;
+		m->last_ok = fs[i].last_ok;
+		m->last_error_time = fs[i].last_error_time;
+		m->entries = m->in_force ? x->n + x->ndoms : fs[i].entries;
+		m->blocked = x ? x->blocked : 0;
+		memcpy(m->polls, fs[i].polls, sizeof(m->polls));
+		m->delta_applies = fs[i].delta_applies;
+		m->snapshot_applies = fs[i].snapshot_applies;
+		m->fallbacks = fs[i].fallbacks;
+		m->rejected = fs[i].rejected;
+		m->errors = fs[i].errors;
+	}
 }
 
 static int cmd_feeds(void *arg, const struct ctl_req *q, struct ctl_resp *r)
@@ -120,31 +162,6 @@ static int cmd_feeds(void *arg, const struct ctl_req *q, struct ctl_resp *r)
 	return ctl_resp_error(r, "usage", "feeds list | sync [NAME] | publish");
 }
 
-void daemon_feeds_stats(const struct daemon *d, struct mwstats *ms)
-{
-	const struct daemon_feeds *df = d->feeds;
-	struct feed_sub_status st[CONF_MAX_FEEDS];
-	size_t n = df && df->subs ? feed_subs_status(df->subs, st, CONF_MAX_FEEDS) : 0, i;
-
-	ms->n_feeds = 0;
-	for (i = 0; i < n && i < CONF_MAX_FEEDS; i++) {
-		struct mwstats_feed *f = &ms->feeds[ms->n_feeds++];
-
-		_Static_assert(sizeof(f->name) == sizeof(st[i].name), "feed name sizes");
-		memcpy(f->name, st[i].name, sizeof(f->name));
-		f->name[sizeof(f->name) - 1] = '\0';
-		f->have = st[i].have;
-		f->serial = st[i].serial;
-		f->issued = st[i].issued;
-		f->entries = st[i].entries;
-		memcpy(f->polls, st[i].polls, sizeof(f->polls));
-		f->delta_applies = st[i].delta_applies;
-		f->snapshot_applies = st[i].snapshot_applies;
-		f->fallbacks = st[i].fallbacks;
-		f->rejected = st[i].rejected;
-		f->errors = st[i].errors;
-	}
-}
 
 const struct ctl_command df_ctl_cmds[] = {
 	{ "feeds", cmd_feeds, "feeds list | sync [NAME] | publish: subscribed feeds; fetch now; "

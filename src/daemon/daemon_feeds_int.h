@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conf.h"
 #include "ctl_server.h"
@@ -36,7 +37,9 @@ struct df_feed {
 	 * read-back; kern_known false (start, failed commit): read the sets. */
 	struct ep_entry *kern;
 	bool kern_known;
-	uint64_t serial;
+	uint64_t serial;		/* in force (applied) */
+	time_t applied_at;		/* when it was applied; 0: nothing applied */
+	bool restored;			/* applied from feed.state_dir at start or reload */
 	uint64_t next_expiry_ms;	/* earliest entry or feed expiry; 0 none */
 	unsigned long seen_rejected, seen_errors;
 };
@@ -54,7 +57,12 @@ struct daemon_feeds {
 	 * (cached feeds are applied before d->lists is replaced). */
 	const struct pool_lists *lists;
 	bool registered;
+	bool starting;			/* feed_subs_start: applying the copies on disk */
 	struct log_ratelimit rl;
+	/* Ranges no feed may block, as last gathered (sorted), and when. */
+	struct ep_entry *protect;
+	size_t n_protect;
+	uint64_t protect_ms;
 };
 
 /* daemon_feeds.c: the feed of that name in the table, or NULL. */
@@ -71,6 +79,19 @@ void df_domains_publish(struct daemon *d, struct pool_domains *pd);
 /* Build and publish the pool domains from lists and what the feeds hold now.
  * 0, or -1 with a log line (the previous set stays). */
 int df_domains_refresh(struct daemon *d, const struct pool_lists *lists);
+
+/* Commit feed x's entries again (after the protected ranges changed). 0 or -1. */
+int df_recommit(struct daemon *d, struct df_feed *x);
+
+/* daemon_feeds_protect.c: gather this host's addresses, its resolvers and the
+ * allowlist into df->protect and hand them to s (may be NULL). 0 or -1. */
+int df_protect_set(struct daemon *d, struct feed_subs *s);
+/* Every few seconds (or now): when the host's addresses, resolv.conf or the
+ * allowlist changed, the subscriptions get the new ranges and what the
+ * feeds in force block there leaves the kernel. */
+void df_protect_check(struct daemon *d, bool now);
+/* e overlaps a protected range: it never goes into a feed's sets. */
+bool df_protected(const struct daemon_feeds *df, const struct ep_entry *e);
 
 /* daemon_feeds_pub.c: the publisher of our detections when c asks for one
  * (publish dir and secret key), else NULL; why not is logged. */

@@ -96,7 +96,7 @@ static void render_feeds(FILE *f, const struct mwstats *st)
 
 	family(f, "minewall_feed_serial", "gauge", "Serial of the feed in force (0: none).");
 	for (i = 0; i < st->n_feeds; i++) {
-		snprintf(num, sizeof(num), "%" PRIu64, st->feeds[i].have ? st->feeds[i].serial : 0);
+		snprintf(num, sizeof(num), "%" PRIu64, st->feeds[i].serial);
 		feed_sample(f, "minewall_feed_serial", st->feeds[i].name, NULL, NULL, num);
 	}
 	family(f, "minewall_feed_lag_seconds", "gauge",
@@ -107,10 +107,34 @@ static void render_feeds(FILE *f, const struct mwstats *st)
 		snprintf(num, sizeof(num), "%lld", (long long)(st->now - st->feeds[i].issued));
 		feed_sample(f, "minewall_feed_lag_seconds", st->feeds[i].name, NULL, NULL, num);
 	}
-	family(f, "minewall_feed_entries", "gauge", "Entries of the feed in force.");
+	family(f, "minewall_feed_age_seconds", "gauge",
+	       "Seconds since the feed in force was applied (-1: none applied).");
+	for (i = 0; i < st->n_feeds; i++) {
+		const struct mwstats_feed *m = &st->feeds[i];
+
+		snprintf(num, sizeof(num), "%lld", m->in_force ? (long long)(st->now - m->accepted) : -1);
+		feed_sample(f, "minewall_feed_age_seconds", m->name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_entries", "gauge",
+	       "Entries (addresses and domains) of the feed in force.");
 	for (i = 0; i < st->n_feeds; i++) {
 		snprintf(num, sizeof(num), "%zu", st->feeds[i].entries);
 		feed_sample(f, "minewall_feed_entries", st->feeds[i].name, NULL, NULL, num);
+	}
+	family(f, "minewall_feed_last_success_timestamp_seconds", "gauge",
+	       "Last fetch that ended applied or unchanged, since the epoch (0: never).");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%lld", (long long)st->feeds[i].last_ok);
+		feed_sample(f, "minewall_feed_last_success_timestamp_seconds", st->feeds[i].name,
+			    NULL, NULL, num);
+	}
+	family(f, "minewall_feed_last_error_timestamp_seconds", "gauge",
+	       "Last fetch refused or failed, since the epoch (0: never); the reason is in "
+	       "minewallctl feeds list.");
+	for (i = 0; i < st->n_feeds; i++) {
+		snprintf(num, sizeof(num), "%lld", (long long)st->feeds[i].last_error_time);
+		feed_sample(f, "minewall_feed_last_error_timestamp_seconds", st->feeds[i].name,
+			    NULL, NULL, num);
 	}
 	family(f, "minewall_feed_polls_total", "counter",
 	       "Polls of a feed's index, by result (304 not modified, 200 changed, error).");
@@ -135,22 +159,22 @@ static void render_feeds(FILE *f, const struct mwstats *st)
 		snprintf(num, sizeof(num), "%lu", st->feeds[i].fallbacks);
 		feed_sample(f, "minewall_feed_fallbacks_total", st->feeds[i].name, NULL, NULL, num);
 	}
-	family(f, "minewall_feed_rejected_total", "counter",
-	       "Feed files refused by verification or policy (the last good one stays).");
+	family(f, "minewall_feed_failures_total", "counter",
+	       "Fetches that did not give a feed in force, by feed and kind (rejected: "
+	       "signature, format or policy; error: fetch, disk or apply).");
 	for (i = 0; i < st->n_feeds; i++) {
 		snprintf(num, sizeof(num), "%lu", st->feeds[i].rejected);
-		feed_sample(f, "minewall_feed_rejected_total", st->feeds[i].name, NULL, NULL, num);
-	}
-	family(f, "minewall_feed_errors_total", "counter", "Feed fetch and apply failures.");
-	for (i = 0; i < st->n_feeds; i++) {
+		feed_sample(f, "minewall_feed_failures_total", st->feeds[i].name, "kind", "rejected",
+			    num);
 		snprintf(num, sizeof(num), "%lu", st->feeds[i].errors);
-		feed_sample(f, "minewall_feed_errors_total", st->feeds[i].name, NULL, NULL, num);
+		feed_sample(f, "minewall_feed_failures_total", st->feeds[i].name, "kind", "error", num);
 	}
 }
 
 void metrics_render(FILE *f, const struct mwstats *st)
 {
 	static const char *const actions[] = { "accept", "drop", "repeat" };
+	static const char *const tiers[] = { "watch", "throttle", "quarantine" };
 	uint64_t v[3] = { st->queue.accepted, st->queue.dropped, st->queue.repeated };
 	unsigned int i;
 
@@ -247,6 +271,21 @@ void metrics_render(FILE *f, const struct mwstats *st)
 		fprintf(f, "minewall_notify_queued{receiver=\"");
 		label_value(f, st->notify[i]->name);
 		fprintf(f, "\"} %u\n", atomic_load(&st->notify[i]->queued));
+	}
+	family(f, "minewall_hosts", "gauge", "Internal hosts escalation tracks, by tier.");
+	for (i = 0; i < 3; i++)
+		fprintf(f, "minewall_hosts{tier=\"%s\"} %" PRIu64 "\n", tiers[i], st->hosts[i]);
+	family(f, "minewall_block_set_entries", "gauge",
+	       "Entries of the block sets as last committed, by source (feed: by feed).");
+	fprintf(f, "minewall_block_set_entries{source=\"detect\",feed=\"\"} %" PRIu64 "\n",
+		st->blocks_detect);
+	fprintf(f, "minewall_block_set_entries{source=\"dns\",feed=\"\"} %" PRIu64 "\n", st->blocks_dns);
+	fprintf(f, "minewall_block_set_entries{source=\"list\",feed=\"\"} %" PRIu64 "\n",
+		st->blocks_list);
+	for (i = 0; i < st->n_feeds; i++) {
+		fprintf(f, "minewall_block_set_entries{source=\"feed\",feed=\"");
+		label_value(f, st->feeds[i].name);
+		fprintf(f, "\"} %zu\n", st->feeds[i].blocked);
 	}
 	family(f, "minewall_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(f, "minewall_reloads_total{result=\"ok\"} %" PRIu64 "\n", st->reloads_ok);

@@ -19,6 +19,7 @@
 #include "daemon_enforce.h"
 #include "daemon_feeds.h"
 #include "daemon_notify.h"
+#include "daemon_run.h"
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 #include "detect.h"
@@ -42,210 +43,24 @@
 
 
 
-static void usage(void)
+/* To stdout with status 0 when asked for (-h, --help), else to stderr with status 2. */
+static void usage_to(FILE *out, int code) __attribute__((noreturn));
+static void usage_to(FILE *out, int code)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: minewalld [-c FILE] [-f] [-t] [-v] [-r CAPTURE]\n"
+		"       minewalld -h | --help | --version\n"
 		"  -c FILE     configuration file (default %s)\n"
 		"  -f          stay in the foreground, log to stderr\n"
 		"  -t          check the configuration and the files it names, then exit\n"
 		"  -v          verbose: debug logging\n"
-		"  -r CAPTURE  run the detectors on a pcap/pcapng file, print events, exit\n",
-		DEFAULT_CONF);
-	exit(2);
-}
-
-/* Load a config, the lists it names and its notify receivers (their keys
- * read); print every error. */
-static int load_all(const char *path, struct mw_conf **c, struct pool_lists **l,
-		    struct notify_set **ns, FILE *errs)
-{
-	if (conf_load(path, c, errs) < 0)
-		return -1;
-	*l = pool_lists_load(*c, errs);
-	*ns = daemon_notify_prepare(*c, errs);
-	if (!*l || !*ns) {
-		pool_lists_free(*l);
-		daemon_notify_set_free(*ns);
-		conf_free(*c);
-		*c = NULL;
-		*l = NULL;
-		*ns = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* The forward hook's outside: protect.interfaces, or else the interfaces of
- * the default routes. Without either, who opened a forwarded flow cannot be
- * told, and judging it anyway could block a tenant as a "pool" for what an
- * outside host sent it: -1, with why (a sentence naming the setting). */
-static int outside_of(const struct mw_conf *c, struct uplinks *u, char *why, size_t size)
-{
-	memset(u, 0, sizeof(*u));
-	if (!c->hook_forward || c->n_interfaces > 0)
-		return 0;
-	if (uplinks_discover(u) < 0) {
-		snprintf(why, size, "protect.interfaces is empty and the routing table could not "
-			 "be read (%s): set protect.interfaces to the interfaces that lead out",
-			 strerror(errno));
-		return -1;
-	}
-	if (u->n == 0) {
-		snprintf(why, size, "protect.interfaces is empty and this host has no default "
-			 "route, so the forward hook cannot tell who opened a flow from where: set "
-			 "protect.interfaces to the interfaces that lead out (e.g. [ \"eth0\" ]), or "
-			 "remove \"forward\" from protect.hooks");
-		return -1;
-	}
-	return 0;
-}
-
-/* policy and feed_names (CONF_MAX_FEEDS) are storage the result points into;
- * u is the forward hook's outside when protect.interfaces is empty. */
-static void ruleset_cfg_from(const struct mw_conf *c, struct uplinks *u,
-			     struct ruleset_cfg *rc, struct enforce_policy *policy,
-			     const char **feed_names)
-{
-	const char *const *fwd = c->n_interfaces ? (const char *const *)c->interfaces : u->ptr;
-	unsigned int n_fwd = c->n_interfaces ? c->n_interfaces : u->n;
-	unsigned int i;
-
-	for (i = 0; i < u->n; i++)
-		u->ptr[i] = u->name[i];	/* u may have been copied since it was filled */
-	daemon_enforce_policy(c, policy, feed_names);
-	*rc = (struct ruleset_cfg){
-		.queue_num = c->queue_num,
-		.queue_count = c->queue_count,
-		.bypass = c->fail_open,
-		.hook_output = c->hook_output,
-		.hook_forward = c->hook_forward,
-		.interfaces = (const char *const *)c->interfaces,
-		.n_interfaces = c->n_interfaces,
-		.fwd_interfaces = n_fwd ? fwd : NULL,
-		.n_fwd_interfaces = n_fwd,
-		.inbound = c->hook_forward && n_fwd > 0 &&
-			   ruleset_mark_fits(c->mark_mask, MW_MARK_INBOUND),
-		.mark_mask = c->mark_mask,
-		.policy = policy,
-	};
-}
-
-static void queue_cfg_from(const struct mw_conf *c, unsigned int i, struct queue_cfg *qc)
-{
-	*qc = (struct queue_cfg){
-		.num = (uint16_t)(c->queue_num + i),
-		.copy_range = c->copy_range,
-		.maxlen = c->queue_maxlen,
-		.fail_open = c->fail_open,
-	};
-}
-
-/* Findings of the queue workers, delivered on the main thread. */
-static void on_workers(struct evloop *loop, int fd, void *arg)
-{
-	struct daemon *d = arg;
-
-	workers_drain(d->workers);
-}
-
-static void on_event(void *arg, const struct mw_event *ev)
-{
-	struct daemon *d = arg;
-
-	eventlog_write(d->events, ev);
-	if (!d->stopping)
-		daemon_enforce_event(d, ev);
-	ctl_cmds_event(d->cmds, ev);
-}
-
-static void on_learn(void *arg, const struct det_learned *l, unsigned int n)
-{
-	struct daemon *d = arg;
-
-	if (!d->stopping)
-		daemon_enforce_learned(d, l, n);
-}
-
-static bool queue_in(const struct mw_conf *c, unsigned int num)
-{
-	return c && num >= c->queue_num && num < c->queue_num + c->queue_count;
-}
-
-/* Bind c's queues, except those `running` already has bound (their slots
- * stay NULL: a queue number has one listener, and the running one is handed
- * over in reuse_queues). */
-static int open_queues(const struct mw_conf *c, const struct mw_conf *running,
-		       struct queue **qs, unsigned int *n)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->queue_count; i++) {
-		struct queue_cfg qc;
-
-		qs[i] = NULL;
-		queue_cfg_from(c, i, &qc);
-		if (queue_in(running, qc.num))
-			continue;
-		qs[i] = queue_open(&qc);
-		if (!qs[i]) {
-			while (i--)
-				queue_close(qs[i]);
-			return -1;
-		}
-	}
-	*n = c->queue_count;
-	return 0;
-}
-
-/* The old workers' queues (old, in the running config's order) that the new
- * config keeps go into their NULL slots of qs, with the new settings; the
- * others are closed (the rules no longer point at them). */
-static void reuse_queues(const struct mw_conf *running, const struct mw_conf *nc,
-			 struct queue **old, struct queue **qs)
-{
-	unsigned int i;
-
-	for (i = 0; i < running->queue_count; i++) {
-		unsigned int num = running->queue_num + i;
-		struct queue_cfg qc;
-
-		if (!queue_in(nc, num)) {
-			queue_close(old[i]);
-			continue;
-		}
-		queue_cfg_from(nc, num - nc->queue_num, &qc);
-		queue_configure(old[i], &qc);
-		qs[num - nc->queue_num] = old[i];
-	}
-}
-
-/* One worker thread per queue; they own the queues from here on. */
-static struct workers *start_workers(struct daemon *d, struct queue **qs, unsigned int n,
-				     const struct mw_conf *c, const struct pool_lists *l)
-{
-	struct workers_view v = { .conf = c, .lists = l,
-				  .pool_domains = daemon_feeds_pool_domains(d) };
-	struct workers_cb cb = { on_event, on_learn, d };
-	struct workers *ws;
-
-	daemon_enforce_allowlists(d, &v.allow, &v.allow_names);
-	ws = workers_start(qs, n, &v, &cb);
-	if (ws && evloop_add(d->loop, workers_fd(ws), on_workers, d) < 0) {
-		workers_stop(ws, NULL, NULL);
-		return NULL;
-	}
-	return ws;
-}
-
-/* keep: as workers_stop. */
-static void stop_workers(struct daemon *d, struct queue **keep)
-{
-	if (!d->workers)
-		return;
-	evloop_del(d->loop, workers_fd(d->workers));
-	workers_stop(d->workers, keep, &d->workers_retired);
-	d->workers = NULL;
+		"  -r CAPTURE  run the detectors on a pcap/pcapng file (- for stdin), print\n"
+		"              events, exit; without -c and without the default file, on the\n"
+		"              built-in defaults and the installed lists\n"
+		"Defaults: state file %s, feed state %s, control socket %s.\n"
+		"See minewalld(8), minewall.conf(5).\n",
+		DEFAULT_CONF, MW_STATEDIR "/state", MW_STATEDIR "/feeds", CONF_DEFAULT_CONTROL_SOCKET);
+	exit(code);
 }
 
 /* What minewallctl status/stats and /metrics report. */
@@ -272,16 +87,15 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	enforce_sweep_stats(daemon_enforcer(d), &st->ct_sweep);
 	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
-	daemon_notify_stats(d, st);
 	st->now = time(NULL);
+	daemon_enforce_stats(d, st);
 	daemon_feeds_stats(d, st);
+	daemon_notify_stats(d, st);
 }
 
-static int reload(struct daemon *d, char **why);
-
-static int daemon_reload_cb(void *arg, char **why)
+static int daemon_reload_cb(void *arg, char **report)
 {
-	return reload(arg, why);
+	return daemon_reload(arg, report);
 }
 
 /* The control socket, its commands and the metrics endpoint. Start-up only. */
@@ -309,19 +123,6 @@ static void daemon_ctl_init(struct daemon *d)
 	}
 }
 
-static bool str_differs(const char *a, const char *b)
-{
-	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
-}
-
-static void daemon_ctl_reloaded(const struct daemon *d, const struct mw_conf *nc)
-{
-	if (str_differs(nc->ctl_socket, d->conf->ctl_socket) || nc->ctl_mode != d->conf->ctl_mode ||
-	    str_differs(nc->ctl_group, d->conf->ctl_group) ||
-	    str_differs(nc->metrics_listen, d->conf->metrics_listen))
-		log_warnx("control { } and metrics { } take effect at the next start");
-}
-
 static void daemon_ctl_fini(struct daemon *d)
 {
 	metrics_close(d->metrics);
@@ -329,114 +130,6 @@ static void daemon_ctl_fini(struct daemon *d)
 	ctl_cmds_free(d->cmds);
 }
 
-/* SIGHUP and `minewallctl reload`: parse, validate, then swap. Any failure keeps
- * the running state; 0, or -1 with *why (malloc'd, when why is not NULL) saying why. */
-static int reload(struct daemon *d, char **why)
-{
-	struct mw_conf *nc = NULL;
-	struct pool_lists *nl = NULL;
-	struct notify_set *nns = NULL;
-	struct queue *nq[CONF_MAX_QUEUES];
-	unsigned int nn = 0, i;
-	struct ruleset_cfg rc;
-	struct queue_cfg qc;
-	struct enforce_policy policy;
-	struct uplinks nu;
-	char outside_why[320];
-	const char *feed_names[CONF_MAX_FEEDS];
-	char *errtext = NULL;
-	size_t errlen = 0;
-	FILE *errs = open_memstream(&errtext, &errlen);
-	bool new_queues, keep_old = false;
-	const char *fail;
-
-	log_info("reloading %s", d->conf->path);
-	if (!errs || load_all(d->conf->path, &nc, &nl, &nns, errs) < 0) {
-		if (errs)
-			fclose(errs);
-		log_warnx("reload failed, keeping the running configuration:\n%s",
-			  errtext ? errtext : "out of memory");
-		d->reloads_failed++;
-		if (why)
-			*why = errtext ? errtext : strdup("out of memory");
-		else
-			free(errtext);
-		return -1;
-	}
-	fclose(errs);
-	free(errtext);
-
-	new_queues = nc->queue_num != d->conf->queue_num || nc->queue_count != d->conf->queue_count;
-	/* New queues listen before the rules point at them, so no packet finds no listener. */
-	if (new_queues && open_queues(nc, d->conf, nq, &nn) < 0) {
-		fail = "cannot open the new queues";
-		goto fail;
-	}
-	if (outside_of(nc, &nu, outside_why, sizeof(outside_why)) < 0) {
-		fail = outside_why;
-		for (i = 0; i < nn; i++)
-			queue_close(nq[i]);
-		goto fail;
-	}
-	ruleset_cfg_from(nc, &nu, &rc, &policy, feed_names);
-	if (ruleset_install(&rc, d->mech) < 0) {
-		fail = "nftables refused the new rules";
-		for (i = 0; i < nn; i++)
-			queue_close(nq[i]);
-		goto fail;
-	}
-	if (new_queues) {
-		/* The old workers give what their queues still hold a verdict and
-		 * stop; flows they were inspecting start over on the new queues. */
-		struct queue *old[CONF_MAX_QUEUES];
-		struct workers *nw;
-
-		stop_workers(d, old);
-		reuse_queues(d->conf, nc, old, nq);
-		nw = start_workers(d, nq, nn, nc, nl);
-		if (!nw)
-			fatalx("reload: cannot start the workers of the new queues");
-		d->workers = nw;
-		/* The allowlists follow in daemon_enforce_reload. */
-		log_warnx("queues changed to %u..%u: flows under inspection start over",
-			  nc->queue_num, nc->queue_num + nc->queue_count - 1);
-	} else {
-		queue_cfg_from(nc, 0, &qc);
-		/* A worker that did not take the new ones may still read the old. */
-		keep_old = workers_set_conf(d->workers, nc, nl, &qc) < 0;
-	}
-	if (nc->max_flows != d->conf->max_flows || nc->max_buffers != d->conf->max_buffers ||
-	    nc->inspect_bytes != d->conf->inspect_bytes)
-		log_warnx("flows.max, flows.buffers and flows.inspect_bytes take effect at the next start");
-	daemon_ctl_reloaded(d, nc);
-	if (eventlog_reopen(d->events, nc->event_log) < 0)
-		log_warnx("keeping the previous event log");
-	log_set_level(nc->log_level);
-	/* The rules are in; sets follow the new lists and allowlists. A failure
-	 * here leaves the old elements in place, which is logged. */
-	daemon_enforce_reload(d, nc, nl);
-	daemon_feeds_reload(d, nc, nl);
-	daemon_notify_reload(d, nns);
-	if (!keep_old) {
-		conf_free(d->conf);
-		pool_lists_free(d->lists);
-	}
-	d->conf = nc;
-	d->lists = nl;
-	d->uplinks = nu;
-	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains), ep_table_count(nl->endpoints));
-	d->reloads_ok++;
-	return 0;
-fail:
-	log_warnx("reload failed: %s; keeping the running configuration", fail);
-	d->reloads_failed++;
-	if (why)
-		*why = strdup(fail);
-	daemon_notify_set_free(nns);
-	conf_free(nc);
-	pool_lists_free(nl);
-	return -1;
-}
 
 static void on_signal(struct evloop *loop, int fd, void *arg)
 {
@@ -451,7 +144,7 @@ static void on_signal(struct evloop *loop, int fd, void *arg)
 			evloop_stop(loop);
 			break;
 		case SIGHUP:
-			reload(d, NULL);
+			daemon_reload(d, NULL);
 			break;
 		}
 	}
@@ -543,7 +236,7 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 	unsigned int nq = 0;
 	char why[320];
 
-	if (outside_of(d->conf, &d->uplinks, why, sizeof(why)) < 0)
+	if (daemon_outside_of(d->conf, &d->uplinks, why, sizeof(why)) < 0)
 		fatalx("%s", why);
 	if (detect_init() < 0)
 		fatalx("detector initialisation failed");
@@ -558,13 +251,13 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 		fatalx("nftables is not usable (is this root with CAP_NET_ADMIN, and nf_tables loaded?)");
 	log_info("queue mechanism: %s", ruleset_mech_name(d->mech));
 	/* Listen first, then point the rules at the queues. */
-	if (open_queues(d->conf, NULL, qs, &nq) < 0)
+	if (daemon_open_queues(d->conf, NULL, qs, &nq) < 0)
 		fatalx("cannot bind NFQUEUE %u..%u (is another program bound to it?)",
 		       d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1);
-	d->workers = start_workers(d, qs, nq, d->conf, d->lists);
+	d->workers = daemon_start_workers(d, qs, nq, d->conf, d->lists);
 	if (!d->workers)
 		fatalx("cannot start the queue workers");
-	ruleset_cfg_from(d->conf, &d->uplinks, &rc, &policy, feed_names);
+	daemon_ruleset_cfg(d->conf, &d->uplinks, &rc, &policy, feed_names);
 	if (d->uplinks.n) {
 		char names[UPLINKS_MAX * (IF_NAMESIZE + 1)] = "";
 		unsigned int i;
@@ -575,12 +268,12 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 		log_info("forward hook: the outside is %s (the default routes' interfaces)", names);
 	}
 	if (ruleset_install(&rc, d->mech) < 0) {
-		stop_workers(d, NULL);
+		daemon_stop_workers(d, NULL);
 		fatalx("cannot install the nftables rules");
 	}
 	if (daemon_enforce_init(d) < 0) {
 		ruleset_remove();
-		stop_workers(d, NULL);
+		daemon_stop_workers(d, NULL);
 		fatalx("cannot fill minewall's enforcement sets");
 	}
 	/* Feeds after enforcement: their sets exist and the allowlist is in. */
@@ -607,7 +300,7 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 		d->exit_code = 1;
 	}
 	d->stopping = true;
-	stop_workers(d, NULL);
+	daemon_stop_workers(d, NULL);
 	daemon_notify_fini(d);
 	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);
@@ -621,27 +314,43 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *conf_path = DEFAULT_CONF, *capture = NULL;
-	bool foreground = false, test_only = false, verbose = false;
+	bool foreground = false, test_only = false, verbose = false, conf_given = false;
 	struct daemon d = { .sigfd = -1, .timerfd = -1 };
 	struct notify_set *ns = NULL;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:ftvr:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:ftvr:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': conf_path = optarg; break;
+		case 'c': conf_path = optarg; conf_given = true; break;
 		case 'f': foreground = true; break;
 		case 't': test_only = true; break;
 		case 'v': verbose = true; break;
 		case 'r': capture = optarg; break;
-		default: usage();
+		case 'h': usage_to(stdout, 0);
+		case 'V':
+			printf("minewalld %s\n", PACKAGE_VERSION);
+			return 0;
+		default: usage_to(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage_to(stderr, 2);
 
 	log_init("minewalld", 1, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (load_all(conf_path, &d.conf, &d.lists, &ns, stderr) < 0) {
+	/* Reading a capture needs no configuration of this host: without one,
+	 * the built-in defaults, which name the installed lists. */
+	if (capture && !test_only && !conf_given && access(conf_path, F_OK) < 0 && errno == ENOENT) {
+		fprintf(stderr, "minewalld: no %s: built-in defaults\n", conf_path);
+		if (conf_load_string("", conf_path, &d.conf, stderr) < 0 ||
+		    !(d.lists = pool_lists_load(d.conf, stderr)))
+			goto out_fail;
+	} else if (daemon_load_all(conf_path, &d.conf, &d.lists, &ns, stderr) < 0) {
 		if (test_only)
 			fprintf(stderr, "configuration %s: test failed\n", conf_path);
 		return 1;
@@ -650,7 +359,7 @@ int main(int argc, char **argv)
 		char why[320];
 		struct uplinks u;
 
-		if (outside_of(d.conf, &u, why, sizeof(why)) < 0) {
+		if (daemon_outside_of(d.conf, &u, why, sizeof(why)) < 0) {
 			fprintf(stderr, "%s: %s\nconfiguration %s: test failed\n", conf_path, why,
 				conf_path);
 			rc = 1;
@@ -680,4 +389,7 @@ out:
 	pool_lists_free(d.lists);
 	conf_free(d.conf);
 	return rc;
+out_fail:
+	conf_free(d.conf);
+	return 1;
 }

@@ -36,17 +36,20 @@ struct notify_counters;
 void mwstats_tally_add(struct mwstats_tally *t, const char *detector, const char *dialect);
 
 /* One feed subscription, for /metrics. */
+#define MWSTATS_MAX_FEEDS 16
 struct mwstats_feed {
 	char name[64];
-	bool have;			/* a set is applied */
-	uint64_t serial;		/* in force */
+	bool in_force;			/* the daemon applied a version */
+	uint64_t serial;		/* in force; 0 none */
 	int64_t issued;			/* of the serial in force; 0 none */
-	size_t entries;
+	time_t accepted;		/* when it was applied */
+	time_t last_ok;			/* last fetch that ended applied or unchanged; 0 never */
+	time_t last_error_time;		/* 0 never */
+	size_t entries;			/* in force: addresses and domains */
+	size_t blocked;			/* address entries in its kernel sets */
 	unsigned long polls[3];		/* index polls: 304, 200, error */
 	unsigned long delta_applies, snapshot_applies, fallbacks, rejected, errors;
 };
-
-#define MWSTATS_MAX_FEEDS 16
 
 struct mwstats {
 	time_t start_time;		/* wall clock at start */
@@ -68,8 +71,11 @@ struct mwstats {
 	const struct notify_counters *notify[CONF_MAX_RECEIVERS];
 	unsigned int n_notify;
 	time_t now;			/* wall clock of the snapshot */
-	struct mwstats_feed feeds[MWSTATS_MAX_FEEDS];
+	uint64_t hosts[3];		/* internal hosts by tier: watch, throttle, quarantine */
+	/* Entries of the block sets as the daemon last committed them. */
+	uint64_t blocks_detect, blocks_dns, blocks_list;
 	unsigned int n_feeds;
+	struct mwstats_feed feeds[MWSTATS_MAX_FEEDS];
 };
 
 /* How the daemon fills a snapshot for its readers. */

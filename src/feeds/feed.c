@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "conf.h"
 #include "feed.h"
 #include "feed_text.h"
 
@@ -55,8 +56,9 @@ const char *feed_type_str(enum feed_type t)
 
 void feed_limits_default(struct feed_limits *lim)
 {
-	lim->max_size = 16u << 20;
-	lim->max_entries = 100000;
+	/* minewalld's defaults for a subscription (minewall.conf(5)). */
+	lim->max_size = CONF_FEED_MAX_SIZE;
+	lim->max_entries = CONF_FEED_MAX_ENTRIES;
 	lim->max_line = 1024;
 }
 

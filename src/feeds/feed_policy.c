@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "conf.h"
 #include "feed.h"
 #include "feed_text.h"
 
@@ -16,12 +17,13 @@
 void feed_policy_default(struct feed_policy *pol)
 {
 	memset(pol, 0, sizeof(*pol));
-	pol->max_skew = 300;
-	pol->max_validity = 7 * 86400;
-	pol->min_ttl = 60;
-	pol->max_ttl = 30 * 86400;
-	pol->min_plen4 = 8;
-	pol->min_plen6 = 32;
+	/* minewalld's defaults (minewall.conf(5)): one set of limits. */
+	pol->max_skew = CONF_FEED_SKEW;
+	pol->max_validity = CONF_FEED_MAX_VALIDITY;
+	pol->min_ttl = CONF_FEED_TTL_MIN;
+	pol->max_ttl = CONF_FEED_TTL_MAX;
+	pol->min_plen4 = CONF_FEED_MIN_PREFIX4;
+	pol->min_plen6 = CONF_FEED_MIN_PREFIX6;
 }
 
 /* Whether two prefixes of one family share an address. */

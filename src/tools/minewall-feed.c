@@ -26,9 +26,11 @@
 
 static const char *prog = "minewall-feed";
 
-void usage(void)
+/* To stdout with status 0 when asked for (-h, --help), else to stderr with status 2. */
+static void usage_to(FILE *out, int code) __attribute__((noreturn));
+static void usage_to(FILE *out, int code)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: %s keygen [-p PUBKEY] [-s SECKEY] [-W] [--password-fd N] [--kdf-fast]\n"
 		"       %s build -o FILE --provider ID --serial N [--kind snapshot|delta]\n"
 		"             [--base-feed PREV] [--expires-in SECONDS] [--issued TIME]\n"
@@ -38,8 +40,15 @@ void usage(void)
 		"       %s index -o FILE [--expires-in SECONDS] [--issued TIME] SNAPSHOT [DELTA...]\n"
 		"       %s sign -s SECKEY [-x SIGFILE] [--password-fd N] FILE\n"
 		"       %s verify -p PUBKEY [-p PUBKEY]... [-x SIGFILE] [--at UNIXTIME] FILE\n"
-		"       %s show [-t] FILE\n", prog, prog, prog, prog, prog, prog, prog);
-	exit(EX_USAGE);
+		"       %s show [-t] FILE\n"
+		"       %s -h | --help | --version\n"
+		"See minewall-feed(1).\n", prog, prog, prog, prog, prog, prog, prog, prog);
+	exit(code);
+}
+
+void usage(void)
+{
+	usage_to(stderr, EX_USAGE);
 }
 
 void fail(int code, const char *fmt, ...)
@@ -197,6 +206,7 @@ static const struct option long_opts[] = {
 	{ "current", required_argument, NULL, OPT_CURRENT },
 	{ "next", required_argument, NULL, OPT_NEXT },
 	{ "at", required_argument, NULL, OPT_AT },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -237,6 +247,7 @@ static void parse_opts(int argc, char **argv, const char *shortopts, struct opts
 		case OPT_CURRENT: o->current = optarg; break;
 		case OPT_NEXT: o->next = optarg; break;
 		case OPT_AT: o->at = (int64_t)num_arg("--at", optarg); break;
+		case 'h': usage_to(stdout, EX_OK);
 		default: usage();
 		}
 	}
@@ -602,31 +613,37 @@ int main(int argc, char **argv)
 	o.ttl = 86400;
 	if (argc < 2)
 		usage();
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		usage_to(stdout, EX_OK);
+	if (!strcmp(argv[1], "--version")) {
+		printf("minewall-feed %s\n", PACKAGE_VERSION);
+		return EX_OK;
+	}
 	if (sodium_init() < 0)
 		fail(EX_SYS, "libsodium initialisation failed");
 	cmd = argv[1];
 	argc--;
 	argv++;
 	if (!strcmp(cmd, "keygen")) {
-		parse_opts(argc, argv, "p:s:W", &o);
+		parse_opts(argc, argv, "hp:s:W", &o);
 		return cmd_keygen(&o);
 	} else if (!strcmp(cmd, "build")) {
-		parse_opts(argc, argv, "o:", &o);
+		parse_opts(argc, argv, "ho:", &o);
 		return cmd_build(&o, argc, argv);
 	} else if (!strcmp(cmd, "keys")) {
-		parse_opts(argc, argv, "o:", &o);
+		parse_opts(argc, argv, "ho:", &o);
 		return cmd_keys(&o);
 	} else if (!strcmp(cmd, "index")) {
 		parse_opts(argc, argv, "o:", &o);
 		return cmd_index(&o, argc, argv);
 	} else if (!strcmp(cmd, "sign")) {
-		parse_opts(argc, argv, "s:x:", &o);
+		parse_opts(argc, argv, "hs:x:", &o);
 		return cmd_sign(&o, argc, argv);
 	} else if (!strcmp(cmd, "verify")) {
-		parse_opts(argc, argv, "p:x:", &o);
+		parse_opts(argc, argv, "hp:x:", &o);
 		return cmd_verify(&o, argc, argv);
 	} else if (!strcmp(cmd, "show")) {
-		parse_opts(argc, argv, "t", &o);
+		parse_opts(argc, argv, "ht", &o);
 		return cmd_show(&o, argc, argv);
 	}
 	usage();

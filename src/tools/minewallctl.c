@@ -20,15 +20,46 @@ enum { EXIT_OK = 0, EXIT_CMD = 1, EXIT_USAGE = 2, EXIT_NOT_RUNNING = 3, EXIT_DEN
 /* A response line may be as long as a daemon's JSON document line. */
 #define REPLY_LINE_MAX (CTL_MAX_OUTPUT + 2)
 
+/* To stdout with status 0 when asked for (-h, --help), else to stderr with status 2.
+ * Every command the daemon serves is listed (tests/tools.sh compares this
+ * with the daemon's own `help`). */
+static void usage_to(FILE *out, int code) __attribute__((noreturn));
+static void usage_to(FILE *out, int code)
+{
+	fprintf(out,
+		"usage: minewallctl [-s SOCKET] [-j|--json] COMMAND [ARGS]\n"
+		"       minewallctl -h | --help | --version\n"
+		"  -s, --socket SOCKET  control socket (default $MINEWALL_SOCKET or %s)\n"
+		"  -j, --json           JSON output for scripts\n"
+		"commands:\n"
+		"  status                        uptime, config, queues, flows, verdicts, detections\n"
+		"  stats                         every counter\n"
+		"  events [-f] [N]               the last N events (default 20); -f: follow\n"
+		"  reload                        reread the configuration, print what changed\n"
+		"  blocks list [detect|dns|list|feed|feed:NAME]\n"
+		"                                kernel blocks with their time left\n"
+		"  blocks add ENTRY [SECONDS]    block an address, prefix or address:port\n"
+		"  blocks del ENTRY              remove a block added here or by the daemon\n"
+		"  allow list                    destinations never blocked, and their origin\n"
+		"  allow add|del ADDRESS[/LEN]   add or remove one\n"
+		"  hosts list                    internal hosts' escalation tiers\n"
+		"  hosts release ADDRESS         back to watch, throttle or quarantine lifted\n"
+		"  feeds list                    subscribed feeds: serial in force, last fetch\n"
+		"  feeds sync [NAME]             fetch one or every feed now\n"
+		"  feeds publish                 publish this gateway's own feed now\n"
+		"  notify list                   notify receivers: counters, last failure\n"
+		"  notify test NAME              queue a test notice for that receiver\n"
+		"  help                          the commands the running daemon knows\n"
+		"exit status: 0 ok, 1 the daemon refused, 2 usage, 3 not running, 4 denied\n"
+		"See minewallctl(8).\n",
+		CONF_DEFAULT_CONTROL_SOCKET);
+	exit(code);
+}
+
+static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: minewallctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
-		"  -s SOCKET   control socket (default $MINEWALL_SOCKET or %s)\n"
-		"  -j, --json  JSON output for scripts\n"
-		"commands: status, stats, events [-f] [N], reload, help\n",
-		CONF_DEFAULT_CONTROL_SOCKET);
-	exit(EXIT_USAGE);
+	usage_to(stderr, EXIT_USAGE);
 }
 
 static int ctl_connect(const char *path)
@@ -103,7 +134,14 @@ static int read_reply(int fd, bool follow)
 			case CTL_REPLY_ERROR:
 				fflush(stdout);
 				fprintf(stderr, "minewallctl: %s\n", text);
-				return strcmp(code, "denied") == 0 ? EXIT_DENIED : EXIT_CMD;
+				if (strcmp(code, "denied") == 0)
+					return EXIT_DENIED;
+				/* Wrong arguments, as the daemon judges them: a usage error. */
+				if (strcmp(code, "usage") == 0 || strcmp(code, "unknown-command") == 0) {
+					fprintf(stderr, "minewallctl: see minewallctl --help\n");
+					return EXIT_USAGE;
+				}
+				return EXIT_CMD;
 			case CTL_REPLY_INVALID:
 				fprintf(stderr, "minewallctl: unexpected reply from minewalld\n");
 				return EXIT_CMD;
@@ -134,6 +172,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = getenv("MINEWALL_SOCKET");
@@ -149,6 +188,10 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'j': json = true; break;
 		case 's': path = optarg; break;
+		case 'h': usage_to(stdout, EXIT_OK);
+		case 'V':
+			printf("minewallctl %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
 		default: usage();
 		}
 	}

@@ -81,6 +81,13 @@ expect_error "$LAB_DIR/notify.conf" "$line"
 grep -q "secret_file': $LAB_DIR/hook.key has mode 0644" "$out" || lab_fail "no mode in: $(cat "$out")"
 chmod 600 "$LAB_DIR/hook.key"
 expect_ok "$LAB_DIR/notify.conf"
+# A list file that does not exist: the error names the line of the
+# configuration that points to it, and the setting.
+lab_write_conf "$LAB_DIR/list.conf" "detect.blocklists.endpoints=[ \"$LAB_DIR/no-such-list.txt\" ]"
+line=$(grep -n 'no-such-list' "$LAB_DIR/list.conf" | cut -d: -f1)
+expect_error "$LAB_DIR/list.conf" "$line"
+grep -q "list.conf:$line: 'detect.blocklists.endpoints' names $LAB_DIR/no-such-list.txt: No such file or directory" \
+	"$out" || lab_fail "missing list file: $(cat "$out")"
 
 # A missing file is an error too, not a crash.
 check_t "$LAB_DIR/does-not-exist.conf"

@@ -82,7 +82,7 @@ lab_ctl events 0 >"$LAB_DIR/out" || lab_fail "events 0 failed"
 [ ! -s "$LAB_DIR/out" ] || lab_fail "events 0 printed: $(cat "$LAB_DIR/out")"
 rc=0
 lab_ctl events x >/dev/null 2>"$LAB_DIR/err" || rc=$?
-[ "$rc" = 1 ] || lab_fail "events x exited $rc, expected 1"
+[ "$rc" = 2 ] || lab_fail "events x exited $rc, expected 2 (usage)"
 grep -q "usage: events" "$LAB_DIR/err" || lab_fail "events x: $(cat "$LAB_DIR/err")"
 
 # events -f streams a new detection; a follower that stops reading is no harm.
@@ -125,7 +125,7 @@ lab_ctl help >"$LAB_DIR/out" || lab_fail "help failed"
 grep -q "^events \[-f\] \[N\]" "$LAB_DIR/out" || lab_fail "help: $(cat "$LAB_DIR/out")"
 rc=0
 lab_ctl frobnicate >/dev/null 2>"$LAB_DIR/err" || rc=$?
-[ "$rc" = 1 ] && grep -q "unknown command 'frobnicate'" "$LAB_DIR/err" || lab_fail "unknown command: rc $rc $(cat "$LAB_DIR/err")"
+[ "$rc" = 2 ] && grep -q "unknown command 'frobnicate'" "$LAB_DIR/err" || lab_fail "unknown command: rc $rc $(cat "$LAB_DIR/err")"
 rc=0
 lab_ctl >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || lab_fail "no command exited $rc, expected 2"

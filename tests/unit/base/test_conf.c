@@ -279,7 +279,7 @@ static void test_string(void)
 
 	err = load_string_errors("queue = {\n", &r, &c);
 	CHECK(r == -1 && c == NULL);
-	CHECK_STR(err, "/etc/minewall/x.conf:2: syntax error\n");
+	CHECK_STR(err, "/etc/minewall/x.conf:2: syntax error (a group opened with { is not closed with };)\n");
 	free(err);
 
 	/* 0x80000000 and up arrive from libconfig 1.5 as negative ints. */

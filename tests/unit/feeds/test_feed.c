@@ -100,7 +100,7 @@ static void test_parse_malformed(void)
 		{ 7, "entries x", FEED_E_MALFORMED, "line 7: entries must be a decimal number" },
 		{ 7, "entries 5", FEED_E_COUNT, "line 13: 4 entries, 5 announced" },
 		{ 7, "entries 3", FEED_E_COUNT, "line 12: more entries than the 3 announced" },
-		{ 7, "entries 100001", FEED_E_COUNT, "line 7: 100001 entries announced, the limit is 100000" },
+		{ 7, "entries 1000001", FEED_E_COUNT, "line 7: 1000001 entries announced, the limit is 1000000" },
 		{ 8, "x", FEED_E_MALFORMED, "line 8: expected an empty line after the header" },
 		{ 9, "add ip 198.51.100.7", FEED_E_MALFORMED, "line 9: expected \"add|del TYPE VALUE TTL [REASON]\"" },
 		{ 9, "add  ip 198.51.100.7 1", FEED_E_MALFORMED, "line 9: expected \"add|del TYPE VALUE TTL [REASON]\"" },
@@ -400,7 +400,7 @@ static void test_accept(void)
 	f.entries[0].ttl = 1;
 	f.entries[1].ttl = 1ULL << 40;
 	CHECK(feed_accept(&st, &f, &pol, T0, reason, sizeof(reason)) == FEED_OK);
-	CHECK(f.clamped == 2 && f.entries[0].ttl == 60 && f.entries[1].ttl == 30 * 86400);
+	CHECK(f.clamped == 2 && f.entries[0].ttl == 60 && f.entries[1].ttl == 7 * 86400);
 	CHECK(f.entries[2].ttl == 3600);
 	CHECK_STR(reason, "accepted, 2 TTLs clamped");
 	/* Entry count that disagrees with the header (a caller-built feed). */
