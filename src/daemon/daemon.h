@@ -24,6 +24,7 @@ struct eventlog;
 struct evloop;
 struct metrics;
 struct pool_lists;
+struct synlog;
 struct workers;
 
 struct daemon {
@@ -55,6 +56,8 @@ struct daemon {
 	struct daemon_enforce *enf;
 	/* Feed subscriptions and publishing (daemon_feeds.c). */
 	struct daemon_feeds *feeds;
+	/* The SYN log (queue.syns = "log"), opened at start; NULL: SYNs are queued. */
+	struct synlog *syns;
 };
 
 #endif

@@ -34,6 +34,7 @@
 #include "privs.h"
 #include "queue.h"
 #include "ruleset.h"
+#include "synlog.h"
 #include "workers.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/minewall/minewall.conf"
@@ -121,6 +122,35 @@ static void ruleset_cfg_from(const struct mw_conf *c, struct uplinks *u,
 		.mark_mask = c->mark_mask,
 		.policy = policy,
 	};
+}
+
+/* The SYN log as it runs (set at start, kept across reloads). */
+static void ruleset_syns(const struct daemon *d, struct ruleset_cfg *rc)
+{
+	rc->syn_log = d->syns != NULL;
+	rc->syn_group = d->syns ? synlog_group(d->syns) : 0;
+}
+
+/* queue.syns = "log": bind the SYN log's group before the rules name it.
+ * Without nft_log or nfnetlink_log, or with the group taken, SYNs are
+ * queued as before: one more trip per new TCP flow, nothing unjudged. */
+static void syns_open(struct daemon *d)
+{
+	const struct mw_conf *c = d->conf;
+
+	if (!c->syn_log)
+		return;
+	if (ruleset_probe_log(c->syn_group) == 1) {
+		d->syns = synlog_new(c->max_flows, c->idle_timeout * 1000u);
+		if (d->syns && synlog_bind(d->syns, c->syn_group) == 0) {
+			log_info("SYN log: NFLOG group %u; SYNs are forwarded in the kernel",
+				 c->syn_group);
+			return;
+		}
+		synlog_free(d->syns);
+		d->syns = NULL;
+	}
+	log_warnx("SYN log unavailable: SYNs are queued (two trips per new TCP flow)");
 }
 
 static void queue_cfg_from(const struct mw_conf *c, unsigned int i, struct queue_cfg *qc)
@@ -217,7 +247,7 @@ static struct workers *start_workers(struct daemon *d, struct queue **qs, unsign
 				     const struct mw_conf *c, const struct pool_lists *l)
 {
 	struct workers_view v = { .conf = c, .lists = l,
-				  .pool_domains = daemon_feeds_pool_domains(d) };
+				  .pool_domains = daemon_feeds_pool_domains(d), .syns = d->syns };
 	struct workers_cb cb = { on_event, on_learn, d };
 	struct workers *ws;
 
@@ -258,6 +288,8 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->engine = ws.engine;
 	st->flows = ws.flows;
 	st->mailbox_lost = ws.mailbox_lost;
+	st->syn_log = d->syns != NULL;
+	st->syns = ws.syns;
 	st->flow_capacity = d->conf->max_flows;
 	st->reloads_ok = d->reloads_ok;
 	st->reloads_failed = d->reloads_failed;
@@ -367,6 +399,7 @@ static int reload(struct daemon *d, char **why)
 		goto fail;
 	}
 	ruleset_cfg_from(nc, &nu, &rc, &policy, feed_names);
+	ruleset_syns(d, &rc);
 	if (ruleset_install(&rc, d->mech) < 0) {
 		fail = "nftables refused the new rules";
 		for (i = 0; i < nn; i++)
@@ -396,6 +429,8 @@ static int reload(struct daemon *d, char **why)
 	if (nc->max_flows != d->conf->max_flows || nc->max_buffers != d->conf->max_buffers ||
 	    nc->inspect_bytes != d->conf->inspect_bytes)
 		log_warnx("flows.max, flows.buffers and flows.inspect_bytes take effect at the next start");
+	if (nc->syn_log != d->conf->syn_log || nc->syn_group != d->conf->syn_group)
+		log_warnx("queue.syns and queue.syn_group take effect at the next start");
 	daemon_ctl_reloaded(d, nc);
 	if (eventlog_reopen(d->events, nc->event_log) < 0)
 		log_warnx("keeping the previous event log");
@@ -543,6 +578,7 @@ static int run_daemon(struct daemon *d)
 	if (ruleset_probe(&d->mech) < 0)
 		fatalx("nftables is not usable (is this root with CAP_NET_ADMIN, and nf_tables loaded?)");
 	log_info("queue mechanism: %s", ruleset_mech_name(d->mech));
+	syns_open(d);
 	/* Listen first, then point the rules at the queues. */
 	if (open_queues(d->conf, NULL, qs, &nq) < 0)
 		fatalx("cannot bind NFQUEUE %u..%u (is another program bound to it?)",
@@ -551,6 +587,7 @@ static int run_daemon(struct daemon *d)
 	if (!d->workers)
 		fatalx("cannot start the queue workers");
 	ruleset_cfg_from(d->conf, &d->uplinks, &rc, &policy, feed_names);
+	ruleset_syns(d, &rc);
 	if (d->uplinks.n) {
 		char names[UPLINKS_MAX * (IF_NAMESIZE + 1)] = "";
 		unsigned int i;
@@ -591,6 +628,7 @@ static int run_daemon(struct daemon *d)
 	}
 	d->stopping = true;
 	stop_workers(d, NULL);
+	synlog_free(d->syns);
 	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);
 	eventlog_close(d->events);

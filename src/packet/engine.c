@@ -15,6 +15,7 @@
 #include "pkt.h"
 #include "pool_domains.h"
 #include "relay_track.h"
+#include "synlog.h"
 #include "verdict.h"
 
 /* Learned addresses live at least this long, whatever the answer's TTL said,
@@ -46,6 +47,7 @@ struct engine {
 	const struct pool_domains *pdom;
 	engine_learn_cb on_learn;
 	void *learn_arg;
+	struct synlog *syns;	/* the SYNs the kernel forwarded without queueing, or NULL */
 };
 
 /* State for one packet while the detectors run. */
@@ -150,6 +152,11 @@ void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg)
 {
 	e->on_learn = cb;
 	e->learn_arg = arg;
+}
+
+void engine_set_synlog(struct engine *e, struct synlog *sl)
+{
+	e->syns = sl;
 }
 
 void engine_set_learn_only(struct engine *e, bool learn_only)
@@ -457,6 +464,22 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 		return;
 	}
 
+	/* A TCP flow's first packet here is no SYN: the kernel forwarded the
+	 *    SYN and logged it. Its record says where the stream starts, so an
+	 *    out-of-order first segment is a gap to hold, never the start. A
+	 *    flow without one (older than the log, or its record lost to an
+	 *    overrun) is judged midstream, as a flow whose SYN was never seen. */
+	if (created && e->syns && p.proto == IPPROTO_TCP && !(p.tcp_flags & PKT_TCP_SYN)) {
+		struct syn_rec r;
+
+		if (synlog_take(e->syns, &p, now_ms, &r) == 1) {
+			flow_start_syn(j.fl, r.saddr, r.sport, r.isn, &dir);
+			e->st.syn_found++;
+		} else {
+			e->st.syn_missing++;
+		}
+	}
+
 	/* A look-ahead pass asks only the detectors that can teach addresses. */
 	if (created && e->learn_only)
 		j.fl->det_done = engine_all_detectors() & ~engine_teachers();
@@ -476,9 +499,18 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 	}
 
 	/* 4. Its bytes, in order. A segment beyond a gap waits for TCP to resend
-	 *    it, so no byte reaches the pool unjudged. */
+	 *    it, so no byte reaches the pool unjudged. It taught the detectors
+	 *    nothing, so they are not asked: on a stream with nothing new (or
+	 *    still empty, when the first segment is the one missing) some would
+	 *    answer "not me", and the flow would be let go before its first
+	 *    bytes were seen. */
 	if (p.payload_len)
 		gap = flow_stream_add(e->flows, j.fl, dir, &p);
+	if (gap && p.proto == IPPROTO_TCP && j.fl->state == FLOW_INSPECT) {
+		e->st.held++;
+		verdict_hold(v);
+		return;
+	}
 
 	/* 5. The detectors. */
 	s.key = &j.fl->key;
@@ -527,10 +559,6 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 		}
 		/* Only the detectors that watch whole flows go on. */
 		j.fl->det_done |= engine_all_detectors() & ~watching;
-	}
-	if (gap && p.proto == IPPROTO_TCP) {
-		e->st.held++;
-		verdict_hold(v);
 	}
 }
 
