@@ -104,6 +104,7 @@ static int cmd_stats(void *arg, const struct ctl_req *req, struct ctl_resp *r)
 		{ "engine.verdict_loops", st.engine.verdict_loops },
 		{ "engine.syn_found", st.engine.syn_found },
 		{ "engine.syn_missing", st.engine.syn_missing },
+		{ "engine.syn_restarted", st.engine.syn_restarted },
 		{ "synlog.records", st.syns.records },
 		{ "synlog.pending", st.syns.table.active },
 		{ "synlog.taken", st.syns.table.taken },

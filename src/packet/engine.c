@@ -425,6 +425,33 @@ static bool engine_budget_spent(const struct engine *e, const struct flow *fl)
 	return !fl->buf && (fl->bytes[0] || fl->bytes[1]);
 }
 
+/* A TCP flow's packet that is no SYN, with the SYN log on. A new flow takes
+ * its SYN's record. So does a judged flow: its packets skip the queue once
+ * judged, so one that reaches us belongs to a new connection on the same
+ * 5-tuple (a client port used again within flows.idle_timeout), and if the
+ * log has that connection's SYN, the old judgement must not cover it: the
+ * flow starts over. */
+static void engine_syn_start(struct engine *e, struct flow **fl, const struct pkt *p,
+			     uint64_t now_ms, enum flow_dir *dir, bool created)
+{
+	struct syn_rec r;
+
+	if (!created && (*fl)->state == FLOW_INSPECT)
+		return;
+	if (synlog_take(e->syns, p, now_ms, &r) != 1) {
+		if (created)
+			e->st.syn_missing++;
+		return;
+	}
+	if (!created) {
+		flow_remove(e->flows, *fl);
+		*fl = flow_lookup_or_add(e->flows, p, now_ms, dir, NULL);
+		e->st.syn_restarted++;
+	}
+	flow_start_syn(*fl, r.saddr, r.sport, r.isn, dir);
+	e->st.syn_found++;
+}
+
 void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t mark,
 		   uint64_t now_ms, const struct timeval *ts, struct queue_verdict *v)
 {
@@ -468,17 +495,11 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 	 *    SYN and logged it. Its record says where the stream starts, so an
 	 *    out-of-order first segment is a gap to hold, never the start. A
 	 *    flow without one (older than the log, or its record lost to an
-	 *    overrun) is judged midstream, as a flow whose SYN was never seen. */
-	if (created && e->syns && p.proto == IPPROTO_TCP && !(p.tcp_flags & PKT_TCP_SYN)) {
-		struct syn_rec r;
-
-		if (synlog_take(e->syns, &p, now_ms, &r) == 1) {
-			flow_start_syn(j.fl, r.saddr, r.sport, r.isn, &dir);
-			e->st.syn_found++;
-		} else {
-			e->st.syn_missing++;
-		}
-	}
+	 *    overrun) is judged midstream, as a flow whose SYN was never seen.
+	 *    A judged flow with a fresh SYN record is a new connection on its
+	 *    5-tuple and starts over. */
+	if (e->syns && p.proto == IPPROTO_TCP && !(p.tcp_flags & PKT_TCP_SYN))
+		engine_syn_start(e, &j.fl, &p, now_ms, &dir, created);
 
 	/* A look-ahead pass asks only the detectors that can teach addresses. */
 	if (created && e->learn_only)

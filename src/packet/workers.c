@@ -491,6 +491,7 @@ static void stats_add(struct workers_stats *st, struct worker *w, bool gauges)
 	st->engine.verdict_loops += w->est.verdict_loops;
 	st->engine.syn_found += w->est.syn_found;
 	st->engine.syn_missing += w->est.syn_missing;
+	st->engine.syn_restarted += w->est.syn_restarted;
 	if (gauges) {
 		st->flows.active += w->fst.active;
 		st->flows.buffers_in_use += w->fst.buffers_in_use;

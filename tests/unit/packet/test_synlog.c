@@ -167,8 +167,19 @@ static void test_out_of_order(bool with_log)
 	/* A flow whose SYN the log never had is counted and judged midstream. */
 	n = tcp4(pkt, CLIENT, 40009, POOL, 80, 0x18, 1, "GET / HTTP/1.0\r\n\r\n");
 	engine_packet(e, pkt, n, 0, 1003, &ts, &v);
+	/* Its FIN: a last look, judged clean. */
+	n = tcp4(pkt, CLIENT, 40009, POOL, 80, 0x11, 19, NULL);
+	engine_packet(e, pkt, n, 0, 1003, &ts, &v);
 	engine_get_stats(e, &st);
-	CHECK(st.syn_missing == 1);
+	CHECK(st.syn_missing == 1 && st.flows_clean == 1 && v.set_mark);
+	/* The client uses port 40009 again within the idle timeout: the
+	 * judged flow's clean verdict must not cover the new connection. */
+	log_syn(sl, CLIENT, 40009, POOL, 80, 90000, 1);
+	n = tcp4(pkt, CLIENT, 40009, POOL, 80, 0x18, 90001, "{\"id\": 1, \"method\": \"mining.subscribe\", \"params\": []}\n");
+	engine_packet(e, pkt, n, 0, 1004, &ts, &v);
+	CHECK(v.action == QV_REPEAT);
+	engine_get_stats(e, &st);
+	CHECK(st.syn_restarted == 1 && st.syn_found == 2 && st.flows_blocked == 2);
 out:
 	engine_free(e);
 	synlog_free(sl);
