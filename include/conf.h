@@ -100,6 +100,8 @@ struct mw_conf {
 	uint32_t copy_range;		/* bytes of each packet copied to user space (64..65535) */
 	uint32_t queue_maxlen;		/* kernel queue length (1..1048576) */
 	bool fail_open;			/* kernel accepts when the queue is full / daemon gone */
+	bool syn_log;			/* syns = "log": SYNs forwarded and logged, not queued */
+	uint16_t syn_group;		/* the NFLOG group of the SYN log (0..65535) */
 
 	/* protect { } */
 	bool hook_output;		/* this host's own outbound traffic */

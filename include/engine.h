@@ -31,6 +31,9 @@ struct engine_stats {
 	uint64_t relays;	/* hosts found relaying mining traffic */
 	uint64_t tunnels;	/* proxy tunnels (SOCKS, HTTP CONNECT) whose bytes were judged */
 	uint64_t verdict_loops;	/* packets back in the queue with our verdict mark: dropped */
+	uint64_t syn_found;	/* TCP flows started from their logged SYN's record */
+	uint64_t syn_missing;	/* TCP flows whose first packet found no SYN record: midstream */
+	uint64_t syn_restarted;	/* judged flows started over: a new connection on their 5-tuple */
 };
 
 /* The engine keeps pointers to c and lists; engine_reconfigure swaps them. */
@@ -72,6 +75,10 @@ void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg);
 /* Learn an address another engine learned (workers share what DNS taught);
  * its lifetime counts from now_ms; not counted in stats.learned. 0 or -1. */
 int engine_add_learned(struct engine *e, const struct det_learned *l, uint64_t now_ms);
+struct synlog;
+/* Start TCP flows whose first queued packet is not their SYN from the SYN
+ * log's records (NULL: none, as offline). Kept by pointer; shared. */
+void engine_set_synlog(struct engine *e, struct synlog *sl);
 /* Only the detectors that teach addresses run (the look-ahead pass of -r). */
 void engine_set_learn_only(struct engine *e, bool learn_only);
 /* Offline look-ahead: every address `from` learned (DNS answers, pool SNI)

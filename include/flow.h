@@ -78,6 +78,12 @@ void flow_table_free(struct flow_table *ft);
  * without a flow identity (non-TCP/UDP, fragments). now_ms is a monotonic clock. */
 struct flow *flow_lookup_or_add(struct flow_table *ft, const struct pkt *p, uint64_t now_ms,
 				enum flow_dir *dir, bool *created);
+/* f was just created by a packet after its flow's SYN, which the caller saw
+ * elsewhere: its source address and port and its sequence number. f starts
+ * as if that SYN had come first (originator, stream start, not midstream);
+ * *dir, the creating packet's direction, is updated. */
+void flow_start_syn(struct flow *f, const uint8_t saddr[16], uint16_t sport, uint32_t isn,
+		    enum flow_dir *dir);
 /* Lookup only, no insert. */
 struct flow *flow_lookup(struct flow_table *ft, const struct pkt *p, enum flow_dir *dir);
 

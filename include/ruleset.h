@@ -46,6 +46,11 @@ struct ruleset_cfg {
 	unsigned int n_fwd_interfaces;
 	bool inbound;
 	uint32_t mark_mask;
+	/* syn_log: SYNs without payload are logged to NFLOG group syn_group and
+	 * accepted where they were queued (the daemon reads the group); false:
+	 * they are queued. */
+	bool syn_log;
+	uint16_t syn_group;
 	/* Block verdicts, rate limits, feed sets (enforce.h); NULL: every
 	 * source drops, no limits, no feeds. */
 	const struct enforce_policy *policy;
@@ -59,6 +64,10 @@ bool ruleset_mark_fits(uint32_t mask, uint32_t value);
 /* Find out whether the kernel has the native queue expression. 0 and *mech set,
  * or -1 when nftables itself is unusable (log says why). Changes nothing. */
 int ruleset_probe(enum queue_mech *mech);
+
+/* Whether the kernel takes a "log group" rule (nft_log with nfnetlink_log):
+ * 1 yes, 0 no (logged), -1 when nftables itself failed. Changes nothing. */
+int ruleset_probe_log(uint16_t group);
 
 /* Install or atomically replace minewall's chains and queue rules (one batch,
  * all or nothing). Dynamic sets in "inet minewall" survive a replace. 0 or -1. */

@@ -18,6 +18,7 @@
 #include "event.h"
 #include "flow.h"
 #include "queue.h"
+#include "synlog.h"
 
 struct workers;
 struct domain_set;
@@ -33,6 +34,9 @@ struct workers_view {
 	const struct ep_table *allow;		/* may be NULL */
 	const struct domain_set *allow_names;	/* may be NULL */
 	const struct pool_domains *pool_domains;	/* lists + feeds; NULL: lists only */
+	/* The SYN log the engines share (start only, outlives the workers);
+	 * NULL: SYNs are queued. */
+	struct synlog *syns;
 };
 
 /* Called on the main thread, from workers_drain, in the order each worker found them. */
@@ -47,6 +51,7 @@ struct workers_stats {
 	struct flow_stats flows;
 	struct queue_stats queue;
 	uint64_t mailbox_lost;		/* findings dropped: the main thread's mailbox was full */
+	struct synlog_stats syns;	/* the SYN log now (zero without one) */
 };
 
 /* Start one worker per queue; they own the queues from now on (closed by

@@ -23,10 +23,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: nft_ruleset_tool probe\n"
 		"       nft_ruleset_tool install [-m native|compat] [-q num] [-c count]\n"
-		"                               [-B] [-O] [-F] [-M mask] [-i ifname]...\n"
+		"                               [-B] [-O] [-F] [-M mask] [-L group] [-i ifname]...\n"
 		"       nft_ruleset_tool remove\n"
 		"       nft_ruleset_tool bulk N   (N chains in a throwaway table, one batch)\n"
-		"  -B no bypass (fail closed), -O no output hook, -F forward hook\n");
+		"  -B no bypass (fail closed), -O no output hook, -F forward hook,\n"
+		"  -L log SYNs to NFLOG group instead of queueing them\n");
 	exit(2);
 }
 
@@ -81,6 +82,10 @@ static int do_install(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "-M") == 0) {
 			cfg.mark_mask = (uint32_t)num_arg(v, 0xffffffffUL);
+			i++;
+		} else if (strcmp(a, "-L") == 0) {
+			cfg.syn_log = true;
+			cfg.syn_group = (uint16_t)num_arg(v, 65535);
 			i++;
 		} else if (strcmp(a, "-i") == 0) {
 			if (cfg.n_interfaces == MAX_IFACES)

@@ -38,6 +38,7 @@ static const char *const action_names[] = { "alert", "drop", "reject", NULL };
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 static const char *const target_names[] = { "stderr", "syslog", NULL };
 static const char *const hook_names[] = { "output", "forward", NULL };
+static const char *const syns_names[] = { "queue", "log", NULL };
 static const size_t hook_off[] = {
 	offsetof(struct mw_conf, hook_output), offsetof(struct mw_conf, hook_forward),
 };
@@ -52,6 +53,9 @@ static const struct item queue_items[] = {
 	UINT("copy_range", copy_range, 64, 65535, 4096),
 	UINT("max_len", queue_maxlen, 1, 1048576, 8192),
 	BOOL("fail_open", fail_open, true),
+	{ .name = "syns", .type = IT_ENUM, .names = syns_names, .dflt = 1, FIELD(syn_log),
+	  .restart = true },
+	UINT("syn_group", syn_group, 0, 65535, 100, .restart = true),
 	{ 0 }
 };
 

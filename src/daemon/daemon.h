@@ -25,6 +25,7 @@ struct eventlog;
 struct evloop;
 struct metrics;
 struct pool_lists;
+struct synlog;
 struct workers;
 
 struct daemon {
@@ -58,6 +59,8 @@ struct daemon {
 	struct daemon_feeds *feeds;
 	/* Receivers of detections and tier changes (daemon_notify*.c). */
 	struct daemon_notify *notify;
+	/* The SYN log (queue.syns = "log"), opened at start; NULL: SYNs are queued. */
+	struct synlog *syns;
 };
 
 #endif

@@ -23,6 +23,7 @@
 #include "pool_lists.h"
 #include "queue.h"
 #include "ruleset.h"
+#include "synlog.h"
 #include "workers.h"
 
 /* Load a config, the lists it names and its notify receivers (their keys
@@ -73,8 +74,9 @@ int daemon_outside_of(const struct mw_conf *c, struct uplinks *u, char *why, siz
 
 /* policy and feed_names (CONF_MAX_FEEDS) are storage the result points into;
  * u is the forward hook's outside when protect.interfaces is empty. */
-void daemon_ruleset_cfg(const struct mw_conf *c, struct uplinks *u, struct ruleset_cfg *rc,
-			struct enforce_policy *policy, const char **feed_names)
+void daemon_ruleset_cfg(const struct daemon *d, const struct mw_conf *c, struct uplinks *u,
+			struct ruleset_cfg *rc, struct enforce_policy *policy,
+			const char **feed_names)
 {
 	const char *const *fwd = c->n_interfaces ? (const char *const *)c->interfaces : u->ptr;
 	unsigned int n_fwd = c->n_interfaces ? c->n_interfaces : u->n;
@@ -97,6 +99,9 @@ void daemon_ruleset_cfg(const struct mw_conf *c, struct uplinks *u, struct rules
 			   ruleset_mark_fits(c->mark_mask, MW_MARK_INBOUND),
 		.mark_mask = c->mark_mask,
 		.policy = policy,
+		/* The SYN log as it runs: opened at start, kept across reloads. */
+		.syn_log = d->syns != NULL,
+		.syn_group = d->syns ? synlog_group(d->syns) : 0,
 	};
 }
 
@@ -196,7 +201,7 @@ struct workers *daemon_start_workers(struct daemon *d, struct queue **qs, unsign
 				     const struct mw_conf *c, const struct pool_lists *l)
 {
 	struct workers_view v = { .conf = c, .lists = l,
-				  .pool_domains = daemon_feeds_pool_domains(d) };
+				  .pool_domains = daemon_feeds_pool_domains(d), .syns = d->syns };
 	struct workers_cb cb = { on_event, on_learn, d };
 	struct workers *ws;
 
@@ -288,7 +293,7 @@ static int reload_apply(struct daemon *d, char **why)
 			queue_close(nq[i]);
 		goto fail;
 	}
-	daemon_ruleset_cfg(nc, &nu, &rc, &policy, feed_names);
+	daemon_ruleset_cfg(d, nc, &nu, &rc, &policy, feed_names);
 	if (ruleset_install(&rc, d->mech) < 0) {
 		fail = "nftables refused the new rules";
 		for (i = 0; i < nn; i++)

@@ -27,8 +27,9 @@ int daemon_load_all(const char *path, struct mw_conf **c, struct pool_lists **l,
 int daemon_outside_of(const struct mw_conf *c, struct uplinks *u, char *why, size_t size);
 /* The ruleset's settings from c; policy and feed_names (CONF_MAX_FEEDS) are
  * storage the result points into. */
-void daemon_ruleset_cfg(const struct mw_conf *c, struct uplinks *u, struct ruleset_cfg *rc,
-			struct enforce_policy *policy, const char **feed_names);
+void daemon_ruleset_cfg(const struct daemon *d, const struct mw_conf *c, struct uplinks *u,
+			struct ruleset_cfg *rc, struct enforce_policy *policy,
+			const char **feed_names);
 /* Bind c's queues, except those running (may be NULL) has bound: their slots stay NULL. */
 int daemon_open_queues(const struct mw_conf *c, const struct mw_conf *running,
 		       struct queue **qs, unsigned int *n);

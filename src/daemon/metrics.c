@@ -212,6 +212,17 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	family(f, "minewall_queue_enobufs_total", "counter",
 	       "Times the kernel could not deliver to minewalld (packets followed the fail mode).");
 	fprintf(f, "minewall_queue_enobufs_total %" PRIu64 "\n", st->queue.enobufs);
+	family(f, "minewall_syn_records_total", "counter",
+	       "SYNs the kernel forwarded and logged to minewalld (queue.syns = \"log\").");
+	fprintf(f, "minewall_syn_records_total %" PRIu64 "\n", st->syns.records);
+	family(f, "minewall_syn_records_lost_total", "counter",
+	       "SYN records the kernel could not deliver (log overrun): their flows are judged midstream.");
+	fprintf(f, "minewall_syn_records_lost_total %" PRIu64 "\n", st->syns.lost);
+	family(f, "minewall_tcp_flows_started_total", "counter",
+	       "TCP flows whose first queued packet was not their SYN, by whether the SYN log had its record.");
+	fprintf(f, "minewall_tcp_flows_started_total{syn=\"logged\"} %" PRIu64 "\n", st->engine.syn_found);
+	fprintf(f, "minewall_tcp_flows_started_total{syn=\"missing\"} %" PRIu64 "\n",
+		st->engine.syn_missing);
 	family(f, "minewall_queue_errors_total", "counter", "Malformed queue messages and failed sends.");
 	fprintf(f, "minewall_queue_errors_total %" PRIu64 "\n", st->queue.errors);
 	family(f, "minewall_flows", "gauge", "Flows in the flow table.");

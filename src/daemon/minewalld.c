@@ -36,6 +36,7 @@
 #include "privs.h"
 #include "queue.h"
 #include "ruleset.h"
+#include "synlog.h"
 #include "workers.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/minewall/minewall.conf"
@@ -88,6 +89,8 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
 	st->now = time(NULL);
+	st->syn_log = d->syns != NULL;
+	st->syns = ws.syns;
 	daemon_enforce_stats(d, st);
 	daemon_feeds_stats(d, st);
 	daemon_notify_stats(d, st);
@@ -227,6 +230,28 @@ static void daemon_drop_privs(void)
 	}
 }
 
+/* queue.syns = "log": bind the SYN log's group before the rules name it.
+ * Without nft_log or nfnetlink_log, or with the group taken, SYNs are
+ * queued as before: one more trip per new TCP flow, nothing unjudged. */
+static void syns_open(struct daemon *d)
+{
+	const struct mw_conf *c = d->conf;
+
+	if (!c->syn_log)
+		return;
+	if (ruleset_probe_log(c->syn_group) == 1) {
+		d->syns = synlog_new(c->max_flows, c->idle_timeout * 1000u);
+		if (d->syns && synlog_bind(d->syns, c->syn_group) == 0) {
+			log_info("SYN log: NFLOG group %u; SYNs are forwarded in the kernel",
+				 c->syn_group);
+			return;
+		}
+		synlog_free(d->syns);
+		d->syns = NULL;
+	}
+	log_warnx("SYN log unavailable: SYNs are queued (two trips per new TCP flow)");
+}
+
 static int run_daemon(struct daemon *d, struct notify_set *ns)
 {
 	struct ruleset_cfg rc;
@@ -250,6 +275,7 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 	if (ruleset_probe(&d->mech) < 0)
 		fatalx("nftables is not usable (is this root with CAP_NET_ADMIN, and nf_tables loaded?)");
 	log_info("queue mechanism: %s", ruleset_mech_name(d->mech));
+	syns_open(d);
 	/* Listen first, then point the rules at the queues. */
 	if (daemon_open_queues(d->conf, NULL, qs, &nq) < 0)
 		fatalx("cannot bind NFQUEUE %u..%u (is another program bound to it?)",
@@ -257,7 +283,7 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 	d->workers = daemon_start_workers(d, qs, nq, d->conf, d->lists);
 	if (!d->workers)
 		fatalx("cannot start the queue workers");
-	daemon_ruleset_cfg(d->conf, &d->uplinks, &rc, &policy, feed_names);
+	daemon_ruleset_cfg(d, d->conf, &d->uplinks, &rc, &policy, feed_names);
 	if (d->uplinks.n) {
 		char names[UPLINKS_MAX * (IF_NAMESIZE + 1)] = "";
 		unsigned int i;
@@ -301,6 +327,7 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 	}
 	d->stopping = true;
 	daemon_stop_workers(d, NULL);
+	synlog_free(d->syns);
 	daemon_notify_fini(d);
 	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);

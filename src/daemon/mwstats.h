@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "flow.h"
 #include "queue.h"
+#include "synlog.h"
 
 /* Detections by (detector, dialect). Bounded: pairs beyond it count in `other`. */
 #define MWSTATS_MAX_TALLY 64
@@ -63,6 +64,8 @@ struct mwstats {
 	struct flow_stats flows;
 	uint32_t flow_capacity;
 	uint64_t mailbox_lost;		/* findings the queue workers could not hand over */
+	bool syn_log;			/* SYNs are logged, not queued (queue.syns) */
+	struct synlog_stats syns;	/* the SYN log (zero when SYNs are queued) */
 	uint64_t reloads_ok, reloads_failed;
 	struct ct_sweep_stats ct_sweep;	/* the enforcer's conntrack sweeps */
 	uint64_t refused_conns;		/* connections the block sets refused (enforce.count_refused) */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "flow.h"
+#include "siphash.h"
 
 /* "No entry" in bucket heads and hnext/lprev/lnext links. */
 #define NIL UINT32_MAX
@@ -58,19 +59,6 @@ struct flow_table {
 	struct flow_stats st;
 };
 
-/*
- * SipHash-1-3 over whole 64-bit words: keyed so that a remote sender cannot
- * aim many flows at one chain without knowing the per-table key.
- */
-#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v0, v1, v2, v3)					\
-	do {								\
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;			\
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;			\
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-	} while (0)
-
 /* Two 64-bit words of a 16-byte address (memcpy: no alignment assumed). */
 static void flow_addr_words(const uint8_t *a, uint64_t w[2])
 {
@@ -85,9 +73,9 @@ static void flow_addr_words(const uint8_t *a, uint64_t w[2])
  */
 static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
 {
-	uint64_t a[2], b[2], m[5], v0, v1, v2, v3, t;
+	uint64_t a[2], b[2], m[5], t;
 	uint16_t pa = p->sport, pb = p->dport;
-	unsigned int i, n;
+	unsigned int n;
 
 	flow_addr_words(p->saddr, a);
 	flow_addr_words(p->daddr, b);
@@ -108,25 +96,7 @@ static uint32_t flow_hash(const struct flow_table *ft, const struct pkt *p)
 		m[4] = b[1];
 		n = 5;
 	}
-	/* SipHash-1-3 over the n words. */
-	v0 = ft->k0 ^ 0x736f6d6570736575ULL;
-	v1 = ft->k1 ^ 0x646f72616e646f6dULL;
-	v2 = ft->k0 ^ 0x6c7967656e657261ULL;
-	v3 = ft->k1 ^ 0x7465646279746573ULL;
-	for (i = 0; i < n; i++) {
-		v3 ^= m[i];
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m[i];
-	}
-	t = (uint64_t)(n * 8) << 56;
-	v3 ^= t;
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= t;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
+	return siphash13_words(ft->k0, ft->k1, m, n);
 }
 
 static bool flow_addr_eq(const uint8_t *x, const uint8_t *y)
@@ -390,6 +360,36 @@ struct flow *flow_lookup_or_add(struct flow_table *ft, const struct pkt *p, uint
 	if (dir)
 		*dir = d;
 	return f;
+}
+
+/*
+ * The SYN that opened f was seen elsewhere (the daemon's SYN log) and f was
+ * just created by a later packet: start f as the SYN would have. The key's
+ * ends swap when the SYN came from what the creating packet made the
+ * responder; the hash is the same both ways round, so the chain holds.
+ */
+void flow_start_syn(struct flow *f, const uint8_t saddr[16], uint16_t sport, uint32_t isn,
+		    enum flow_dir *dir)
+{
+	uint32_t t;
+
+	if (f->key.port[0] != sport || !flow_addr_eq(f->key.addr[0], saddr)) {
+		uint8_t a[16];
+		uint16_t port = f->key.port[0];
+
+		memcpy(a, f->key.addr[0], 16);
+		memcpy(f->key.addr[0], f->key.addr[1], 16);
+		memcpy(f->key.addr[1], a, 16);
+		f->key.port[0] = f->key.port[1];
+		f->key.port[1] = port;
+		t = f->packets[0], f->packets[0] = f->packets[1], f->packets[1] = t;
+		t = f->bytes[0], f->bytes[0] = f->bytes[1], f->bytes[1] = t;
+		*dir = *dir == FLOW_ORIG ? FLOW_REPLY : FLOW_ORIG;
+	}
+	f->midstream = 0;
+	f->syn_seen = 1;
+	f->stream[FLOW_ORIG].next_seq = isn + 1;
+	f->stream[FLOW_ORIG].seq_known = 1;
 }
 
 /* A pure lookup: last_seen, counters and the LRU order are left alone. */

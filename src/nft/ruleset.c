@@ -78,7 +78,7 @@ static const char *const owned_chains[] = {
 	"output_inspect", "forward_inspect", "input_inspect",
 	"output_block4", "output_block6", "forward_block4", "forward_block6",
 	"output_fast", "forward_fast", "output_clean", "forward_clean", "input_clean",
-	"pure_tcp", COUNT_CHAIN4, COUNT_CHAIN6,
+	"pure_tcp", "syn_tcp", COUNT_CHAIN4, COUNT_CHAIN6,
 };
 
 const char *ruleset_mech_name(enum queue_mech mech)
@@ -325,7 +325,7 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	/* A TCP segment that carries no byte and neither opens nor closes the
 	 * flow (a bare ACK, a SYN-ACK) has nothing to judge: pure_tcp accepts
 	 * it in the kernel. A short flow then costs two trips to the daemon
-	 * (SYN, first data) instead of four. */
+	 * (SYN, first data) instead of four, one with the SYN log. */
 	rule_begin(bd, h->inspect);
 	m_tcp_ack_only(bd);
 	x_verdict(bd, NFT_JUMP, PURE_CHAIN);
@@ -343,6 +343,18 @@ static void rules_inspect(struct build *bd, const struct hook_def *h)
 	m_mark(bd, false, MW_MARK_BLOCK);
 	x_verdict(bd, NF_DROP, NULL);
 	rule_end(bd);
+
+	/* A SYN without payload carries nothing to judge but where its flow's
+	 * stream starts: syn_tcp logs that to the daemon's NFLOG group and
+	 * accepts it here, where it would have been queued, so a new flow
+	 * costs one trip to the daemon (its first data), not two. The input
+	 * hook queues only replies and keeps SYNs as they were. */
+	if (bd->cfg->syn_log && h->hooknum != NF_INET_LOCAL_IN) {
+		rule_begin(bd, h->inspect);
+		m_tcp_syn_only(bd);
+		x_verdict(bd, NFT_JUMP, SYN_CHAIN);
+		rule_end(bd);
+	}
 
 	/* One rule per protocol rather than an anonymous set: nothing to keep
 	 * bound, and flushing the chain leaves no orphan. */
@@ -388,43 +400,6 @@ static void emit_hook(struct build *bd, const struct hook_def *h, uint32_t cur)
 	rules_mark(bd, h);
 }
 
-/* pure_tcp, jumped to for TCP segments with ACK and without SYN-less-ACK,
- * FIN or RST: accept those whose IP length is exactly the IP and TCP
- * headers (no payload). nftables cannot subtract, so each TCP header size
- * (data offset 5..15 words) gets its own rule, commonest first; a longer
- * packet returns at the first rule. A v4 header with options or a v6 packet
- * with extension headers never matches, and is queued as before. */
-static void rules_pure(struct build *bd)
-{
-	static const uint8_t doffs[] = { 8, 5, 10, 6, 7, 9, 11, 12, 13, 14, 15 };
-	size_t i;
-	int v;
-
-	for (v = 0; v < 2; v++) {
-		/* v4: total length at offset 2, 20-byte header; v6: payload length at 4. */
-		uint32_t off = v == 0 ? 2 : 4, base = v == 0 ? 20 : 0;
-		uint16_t most = htons((uint16_t)(base + 60));
-
-		rule_begin(bd, PURE_CHAIN);
-		m_nfproto(bd, v == 0 ? NFPROTO_IPV4 : NFPROTO_IPV6);
-		x_payload(bd, NFT_PAYLOAD_NETWORK_HEADER, off, 2, NFT_REG_1);
-		x_cmp(bd, NFT_CMP_GT, &most, sizeof(most));
-		x_verdict(bd, NFT_RETURN, NULL);
-		rule_end(bd);
-		for (i = 0; i < sizeof(doffs); i++) {
-			uint16_t len = htons((uint16_t)(base + 4u * doffs[i]));
-
-			rule_begin(bd, PURE_CHAIN);
-			m_nfproto(bd, v == 0 ? NFPROTO_IPV4 : NFPROTO_IPV6);
-			m_tcp_doff(bd, doffs[i]);
-			x_payload(bd, NFT_PAYLOAD_NETWORK_HEADER, off, 2, NFT_REG_1);
-			x_cmp_eq(bd, &len, sizeof(len));
-			x_verdict(bd, NF_ACCEPT, NULL);
-			rule_end(bd);
-		}
-	}
-}
-
 /* ---- probe, install, remove -------------------------------------------- */
 
 /* Send the batch. A refused batch is logged unless quiet (the probe expects
@@ -459,7 +434,7 @@ out:
  * 0 with *err 0: it works; 0 with *err set: the kernel refused the rule itself
  * (ENOENT after trying to load the module, or EOPNOTSUPP); -1: some other
  * failure, logged. */
-static int probe_mech(enum queue_mech mech, uint16_t family, int *err)
+static int probe_mech(enum queue_mech mech, uint16_t family, int log_group, int *err)
 {
 	struct ruleset_cfg cfg = { .queue_count = 1, .mark_mask = 1 };
 	struct build bd = { .family = family, .mech = mech, .cfg = &cfg };
@@ -477,7 +452,10 @@ static int probe_mech(enum queue_mech mech, uint16_t family, int *err)
 	rule_begin(&bd, "probe");					/* seq + 3 */
 	if (bd.r != NULL)
 		nftnl_rule_set_str(bd.r, NFTNL_RULE_TABLE, PROBE_TABLE);
-	s_queue(&bd);
+	if (log_group >= 0)
+		s_log_group(&bd, (uint16_t)log_group);
+	else
+		s_queue(&bd);
 	rule_end(&bd);
 	emit_table(&bd, NFT_MSG_DELTABLE, family, PROBE_TABLE);
 	if (batch_run(&bd, "probe", true) == 0) {
@@ -492,8 +470,9 @@ static int probe_mech(enum queue_mech mech, uint16_t family, int *err)
 		ret = 0;
 		goto out;
 	}
-	log_warnx("nftables: probe (%s queue, %s table): %s",
-		  ruleset_mech_name(mech), family_name(family), nlbatch_error(bd.b));
+	log_warnx("nftables: probe (%s, %s table): %s",
+		  log_group >= 0 ? "log group" : ruleset_mech_name(mech), family_name(family),
+		  nlbatch_error(bd.b));
 out:
 	nlbatch_free(bd.b);
 	return ret;
@@ -503,7 +482,7 @@ int ruleset_probe(enum queue_mech *mech)
 {
 	int err;
 
-	if (probe_mech(QMECH_NATIVE, NFPROTO_INET, &err) < 0)
+	if (probe_mech(QMECH_NATIVE, NFPROTO_INET, -1, &err) < 0)
 		return -1;
 	if (err == 0) {
 		log_info("nftables: queue mechanism native (nft queue expression), table inet %s",
@@ -512,7 +491,7 @@ int ruleset_probe(enum queue_mech *mech)
 		return 0;
 	}
 	log_info("nftables: no native queue expression (%s)", strerror(err));
-	if (probe_mech(QMECH_COMPAT, NFPROTO_INET, &err) < 0)
+	if (probe_mech(QMECH_COMPAT, NFPROTO_INET, -1, &err) < 0)
 		return -1;
 	if (err != 0) {
 		log_warnx("nftables: no queue mechanism: nft_compat NFQUEUE target in an inet table: %s",
@@ -523,6 +502,18 @@ int ruleset_probe(enum queue_mech *mech)
 		 TABLE);
 	*mech = QMECH_COMPAT;
 	return 0;
+}
+
+int ruleset_probe_log(uint16_t group)
+{
+	int err;
+
+	if (probe_mech(QMECH_NATIVE, NFPROTO_INET, group, &err) < 0)
+		return -1;
+	if (err != 0)
+		log_warnx("nftables: no \"log group\" rule (nft_log or nfnetlink_log missing): %s",
+			  strerror(err));
+	return err == 0;
 }
 
 static int cfg_check(const struct ruleset_cfg *cfg)
@@ -586,7 +577,11 @@ void ruleset_build(struct build *bd, uint32_t cur)
 		emit_chain(bd, NFT_MSG_DELCHAIN, NFPROTO_INET, TABLE,
 			   owned_chains[i], -1, 0);
 	emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, PURE_CHAIN, -1, 0);
-	rules_pure(bd);
+	rules_pure(bd, PURE_CHAIN, false);
+	if (cfg->syn_log && (cfg->hook_output || cfg->hook_forward)) {
+		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, SYN_CHAIN, -1, 0);
+		rules_pure(bd, SYN_CHAIN, true);
+	}
 	if (cfg->hook_output || cfg->hook_forward) {
 		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, COUNT_CHAIN4, -1, 0);
 		emit_chain(bd, NFT_MSG_NEWCHAIN, bd->family, TABLE, COUNT_CHAIN6, -1, 0);

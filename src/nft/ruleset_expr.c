@@ -408,6 +408,27 @@ void m_tcp_ack_only(struct build *bd)
 	x_cmp_eq(bd, &ack, sizeof(ack));
 }
 
+void m_tcp_syn_only(struct build *bd)
+{
+	static const uint8_t syn = 0x02;
+
+	m_l4proto(bd, IPPROTO_TCP);
+	x_payload(bd, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	x_bitwise8(bd, 0x12);	/* syn | ack */
+	x_cmp_eq(bd, &syn, sizeof(syn));
+}
+
+void s_log_group(struct build *bd, uint16_t group)
+{
+	struct nftnl_expr *e = expr_add(bd, "log");
+
+	if (e == NULL)
+		return;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
+	/* Handed to the reader at once, before the packet goes on. */
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
+}
+
 void m_tcp_doff(struct build *bd, uint8_t doff)
 {
 	uint8_t want = (uint8_t)(doff << 4);

@@ -14,6 +14,7 @@
 
 #define TABLE		"minewall"
 #define PURE_CHAIN	"pure_tcp"	/* shared: accepts TCP segments with no payload */
+#define SYN_CHAIN	"syn_tcp"	/* shared: logs and accepts SYNs with no payload */
 
 struct mnl_socket;
 struct nftnl_expr;
@@ -62,6 +63,10 @@ void m_ct_state_new(struct build *bd);
 void m_tcp_rst(struct build *bd);
 /* TCP with ACK set and none of SYN-without-ACK, FIN, RST: ack & ~(fin|rst) (SYN-ACK included). */
 void m_tcp_ack_only(struct build *bd);
+/* TCP with SYN and without ACK (a connection's first segment). */
+void m_tcp_syn_only(struct build *bd);
+/* log group `group` queue-threshold 1 (NFLOG, handed over at once). */
+void s_log_group(struct build *bd, uint16_t group);
 /* TCP data offset (header length in 32-bit words) equal to doff. */
 void m_tcp_doff(struct build *bd, uint8_t doff);
 void m_mark(struct build *bd, bool conntrack, uint32_t value);

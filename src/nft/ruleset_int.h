@@ -58,6 +58,11 @@ void rules_count_refused(struct build *bd);
 /* The queue cap rule, right before the queue rules. */
 void rules_queue_cap(struct build *bd, const char *chain);
 
+/* Fill chain (pure_tcp, or syn_tcp with log) with the rules that accept a
+ * TCP segment without payload, logging it to cfg->syn_group when log
+ * (ruleset_pure.c). */
+void rules_pure(struct build *bd, const char *chain, bool log);
+
 /* Everything ruleset_install sends, appended to bd->b; cur: the clean
  * generation to install. */
 void ruleset_build(struct build *bd, uint32_t cur);

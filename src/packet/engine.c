@@ -15,6 +15,7 @@
 #include "pkt.h"
 #include "pool_domains.h"
 #include "relay_track.h"
+#include "synlog.h"
 #include "tunnel.h"
 #include "verdict.h"
 
@@ -117,6 +118,11 @@ void engine_set_learn_cb(struct engine *e, engine_learn_cb cb, void *arg)
 {
 	e->on_learn = cb;
 	e->learn_arg = arg;
+}
+
+void engine_set_synlog(struct engine *e, struct synlog *sl)
+{
+	e->syns = sl;
 }
 
 void engine_set_learn_only(struct engine *e, bool learn_only)
@@ -417,6 +423,33 @@ bool engine_budget_spent(const struct engine *e, const struct flow *fl)
 	return !fl->buf && (fl->bytes[0] || fl->bytes[1]);
 }
 
+/* A TCP flow's packet that is no SYN, with the SYN log on. A new flow takes
+ * its SYN's record. So does a judged flow: its packets skip the queue once
+ * judged, so one that reaches us belongs to a new connection on the same
+ * 5-tuple (a client port used again within flows.idle_timeout), and if the
+ * log has that connection's SYN, the old judgement must not cover it: the
+ * flow starts over. */
+static void engine_syn_start(struct engine *e, struct flow **fl, const struct pkt *p,
+			     uint64_t now_ms, enum flow_dir *dir, bool created)
+{
+	struct syn_rec r;
+
+	if (!created && (*fl)->state == FLOW_INSPECT)
+		return;
+	if (synlog_take(e->syns, p, now_ms, &r) != 1) {
+		if (created)
+			e->st.syn_missing++;
+		return;
+	}
+	if (!created) {
+		flow_remove(e->flows, *fl);
+		*fl = flow_lookup_or_add(e->flows, p, now_ms, dir, NULL);
+		e->st.syn_restarted++;
+	}
+	flow_start_syn(*fl, r.saddr, r.sport, r.isn, dir);
+	e->st.syn_found++;
+}
+
 void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t mark,
 		   uint64_t now_ms, const struct timeval *ts, struct queue_verdict *v)
 {
@@ -455,6 +488,16 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 		return;
 	}
 
+	/* A TCP flow's first packet here is no SYN: the kernel forwarded the
+	 *    SYN and logged it. Its record says where the stream starts, so an
+	 *    out-of-order first segment is a gap to hold, never the start. A
+	 *    flow without one (older than the log, or its record lost to an
+	 *    overrun) is judged midstream, as a flow whose SYN was never seen.
+	 *    A judged flow with a fresh SYN record is a new connection on its
+	 *    5-tuple and starts over. */
+	if (e->syns && p.proto == IPPROTO_TCP && !(p.tcp_flags & PKT_TCP_SYN))
+		engine_syn_start(e, &j.fl, &p, now_ms, &dir, created);
+
 	if (created)
 		j.fl->det_done = engine_det_start(e);
 
@@ -473,9 +516,18 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 	}
 
 	/* 4. Its bytes, in order. A segment beyond a gap waits for TCP to resend
-	 *    it, so no byte reaches the pool unjudged. */
+	 *    it, so no byte reaches the pool unjudged. It taught the detectors
+	 *    nothing, so they are not asked: on a stream with nothing new (or
+	 *    still empty, when the first segment is the one missing) some would
+	 *    answer "not me", and the flow would be let go before its first
+	 *    bytes were seen. */
 	if (p.payload_len)
 		gap = flow_stream_add(e->flows, j.fl, dir, &p);
+	if (gap && p.proto == IPPROTO_TCP && j.fl->state == FLOW_INSPECT) {
+		e->st.held++;
+		verdict_hold(v);
+		return;
+	}
 
 	/* 5. The detectors, on the flow's bytes or what its proxy tunnels carry. */
 	j.p = &p;
@@ -505,10 +557,6 @@ void engine_packet(struct engine *e, const uint8_t *data, size_t len, uint32_t m
 		}
 		/* Only the detectors that watch whole flows go on. */
 		j.fl->det_done |= engine_all_detectors() & ~watching;
-	}
-	if (gap && p.proto == IPPROTO_TCP) {
-		e->st.held++;
-		verdict_hold(v);
 	}
 }
 

@@ -33,6 +33,7 @@ struct engine {
 	const struct pool_domains *pdom;
 	engine_learn_cb on_learn;
 	void *learn_arg;
+	struct synlog *syns;	/* the SYNs the kernel forwarded without queueing, or NULL */
 };
 
 /* State for one packet while the detectors run. */

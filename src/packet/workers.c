@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Queue workers: one thread per NFQUEUE, each with its own engine. The
- * packet path (worker_on_packet) takes no lock; locks guard only the
- * mailboxes (findings, which are rare), the published counters (once per
- * batch) and view changes (reloads, allowlist edits). */
+ * packet path (worker_on_packet) takes no lock but one: the SYN log's, once
+ * per new TCP flow (synlog.c). Other locks guard only the mailboxes
+ * (findings, which are rare), the published counters (once per batch) and
+ * view changes (reloads, allowlist edits). */
 #include "config.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "synlog.h"
 #include "workers.h"
 
 #define WORKER_MAILBOX 1024	/* findings waiting for the main thread, per worker */
@@ -317,6 +319,10 @@ static void *worker_main(void *arg)
 		now = now_monotonic_ms();
 		if (now - w->last_tick_ms >= WORKER_TICK_MS) {
 			engine_tick(w->engine, now);
+			/* SYNs of flows that send nothing: read them before the
+			 * socket fills, and let old ones go. */
+			if (w->idx == 0 && w->ws->view.syns)
+				synlog_tick(w->ws->view.syns, now);
 			w->last_tick_ms = now;
 		}
 		worker_publish(w);
@@ -488,6 +494,9 @@ static void stats_add(struct workers_stats *st, struct worker *w, bool gauges)
 	st->engine.relays += w->est.relays;
 	st->engine.tunnels += w->est.tunnels;
 	st->engine.verdict_loops += w->est.verdict_loops;
+	st->engine.syn_found += w->est.syn_found;
+	st->engine.syn_missing += w->est.syn_missing;
+	st->engine.syn_restarted += w->est.syn_restarted;
 	if (gauges) {
 		st->flows.active += w->fst.active;
 		st->flows.buffers_in_use += w->fst.buffers_in_use;
@@ -524,6 +533,9 @@ void workers_get_stats(struct workers *ws, const struct workers_stats *retired,
 		memset(st, 0, sizeof(*st));
 	for (i = 0; ws && i < ws->n; i++)
 		stats_add(st, &ws->w[i], true);
+	memset(&st->syns, 0, sizeof(st->syns));
+	if (ws && ws->view.syns)
+		synlog_get_stats(ws->view.syns, &st->syns);
 }
 
 static void worker_free(struct worker *w)
@@ -598,6 +610,7 @@ static int worker_init(struct workers *ws, unsigned int i, struct queue *q)
 	if (w->wake_fd < 0 || !w->out.m || !w->in.buf || !w->spare || !w->engine)
 		return -1;
 	engine_set_learn_cb(w->engine, worker_on_learn, w);
+	engine_set_synlog(w->engine, v->syns);
 	engine_set_pool_domains(w->engine, v->pool_domains);
 	engine_set_allow(w->engine, v->allow, v->allow_names);
 	if (i > 0)

@@ -66,7 +66,7 @@ table inet minewall {
 	set blocked { type ipv4_addr; elements = { 192.0.2.1, 198.51.100.7 }; }
 }
 EOF
-if tool install -F -i v0 -q 0 -c 2; then ok "install"; else fail "install"; fi
+if tool install -F -i v0 -q 0 -c 2 -L 100; then ok "install"; else fail "install"; fi
 dump >"$TMP/install.nft"
 if diff -u "$GOLDEN" "$TMP/install.nft"; then
 	ok "dump matches $(basename "$GOLDEN")"
