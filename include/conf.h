@@ -22,6 +22,7 @@ enum conf_detector {
 	CONF_DET_ENDPOINT,	/* "endpoint" */
 	CONF_DET_RELAY,		/* "relay" */
 	CONF_DET_WEBSOCKET,	/* "websocket" */
+	CONF_DET_TLS_SUSPECT,	/* "tls-suspect" (libconfig key: tls_suspect) */
 	CONF_DET_COUNT
 };
 /* Index of a detector name ("tls-sni" or "tls_sni"), or -1. */

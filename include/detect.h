@@ -36,6 +36,9 @@ struct det_finding {
 	char detail[160];	/* evidence in words: method, SNI, domain, target */
 	char name[254];		/* the domain it concerns (SNI, DNS name, CONNECT host), or "" */
 	bool confirmed;		/* the server's reply confirmed it */
+	bool suspect;		/* not mining yet: a flow worth probing its server for
+				 * (reported as a "suspect" event, never blocked unless
+				 * the admin sets the detector's action) */
 	unsigned int n_learned;
 	struct det_learned learned[DET_MAX_LEARNED];
 };

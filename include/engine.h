@@ -30,6 +30,7 @@ struct engine_stats {
 	uint64_t learned;	/* addresses learned from DNS answers and pool SNI */
 	uint64_t relays;	/* hosts found relaying mining traffic */
 	uint64_t verdict_loops;	/* packets back in the queue with our verdict mark: dropped */
+	uint64_t suspects;	/* flows the tls-suspect detector reported (not detections) */
 };
 
 /* The engine keeps pointers to c and lists; engine_reconfigure swaps them. */

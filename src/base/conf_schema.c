@@ -82,6 +82,7 @@ static const struct item actions_items[] = {
 	ACTION("endpoint", CONF_DET_ENDPOINT, ACT_REJECT),
 	ACTION("relay", CONF_DET_RELAY, ACT_REJECT),
 	ACTION("websocket", CONF_DET_WEBSOCKET, ACT_REJECT),
+	ACTION("tls_suspect", CONF_DET_TLS_SUSPECT, ACT_ALERT),
 	{ 0 }
 };
 
@@ -226,6 +227,7 @@ static const char *const detector_names[CONF_DET_COUNT] = {
 	[CONF_DET_STRATUM] = "stratum", [CONF_DET_GETWORK] = "getwork", [CONF_DET_SV2] = "sv2",
 	[CONF_DET_TLS_SNI] = "tls-sni", [CONF_DET_DNS] = "dns", [CONF_DET_ENDPOINT] = "endpoint",
 	[CONF_DET_RELAY] = "relay", [CONF_DET_WEBSOCKET] = "websocket",
+	[CONF_DET_TLS_SUSPECT] = "tls-suspect",
 };
 
 static void free_items(void *base, const struct item *items)

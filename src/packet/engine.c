@@ -244,7 +244,7 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 	char src[8 + (POOL_DOM_SOURCES_SHOWN + 1) * POOL_DOM_SOURCE_MAX];
 	char detail[sizeof(f->detail) + 16 + sizeof(src)];
 	struct mw_event ev = {
-		.type = EVENT_MINING,
+		.type = f->suspect ? EVENT_SUSPECT : EVENT_MINING,
 		.ts = *j->ts,
 		.key = &j->fl->key,
 		.detector = detectors[idx]->name,
@@ -266,8 +266,12 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 			 src);
 		ev.detail = detail;
 	}
-	j->e->st.detections++;
-	j->e->st.detections_by[idx]++;
+	if (f->suspect) {
+		j->e->st.suspects++;
+	} else {
+		j->e->st.detections++;
+		j->e->st.detections_by[idx]++;
+	}
 	if (j->e->on_event)
 		j->e->on_event(j->e->event_arg, &ev);
 }
@@ -341,8 +345,9 @@ static int engine_on_match(void *arg, unsigned int idx, const struct det_finding
 	int stop = 0;
 
 	/* The allowlist is checked before anything is blocked; the event says
-	 * it overrode the detection. */
-	if (act != ACT_ALERT && engine_allowlisted(j->e, j->fl, f)) {
+	 * it overrode the detection. A suspect's says so too: the prober
+	 * leaves allowlisted destinations alone. */
+	if ((act != ACT_ALERT || f->suspect) && engine_allowlisted(j->e, j->fl, f)) {
 		act = ACT_ALERT;
 		allowlisted = true;
 	}

@@ -51,7 +51,7 @@ static void check_common_defaults(const struct mw_conf *c)
 	CHECK(c->inspect_packets == 16);
 	CHECK(c->idle_timeout == 120);
 	CHECK(c->mark_clean);
-	check_actions(c, "reject reject drop reject alert reject reject reject");
+	check_actions(c, "reject reject drop reject alert reject reject reject alert");
 	CHECK(c->n_blocklist_domains == 1);
 	CHECK(c->n_blocklist_endpoints == 1);
 	CHECK(c->n_blocklist_ports == 1);
@@ -140,7 +140,7 @@ static void test_full(void)
 	CHECK(c->inspect_packets == 1000);
 	CHECK(c->idle_timeout == 86400);
 	CHECK(!c->mark_clean);
-	check_actions(c, "alert drop reject alert drop alert drop alert");
+	check_actions(c, "alert drop reject alert drop alert drop alert alert");
 	CHECK(c->n_blocklist_domains == 0);
 	CHECK(c->blocklist_domains[0] == NULL);
 	CHECK(c->n_blocklist_endpoints == 2);
@@ -422,6 +422,8 @@ static void test_names(void)
 	CHECK(conf_detector_index("endpoint") == CONF_DET_ENDPOINT);
 	CHECK(conf_detector_index("relay") == CONF_DET_RELAY);
 	CHECK(conf_detector_index("websocket") == CONF_DET_WEBSOCKET);
+	CHECK(conf_detector_index("tls_suspect") == CONF_DET_TLS_SUSPECT);
+	CHECK(conf_detector_index("tls-suspect") == CONF_DET_TLS_SUSPECT);
 	CHECK(conf_detector_index("tls") == -1);
 	CHECK(conf_detector_index("tls-sni2") == -1);
 	CHECK(conf_detector_index("") == -1);
