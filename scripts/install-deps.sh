@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
 	build-essential autoconf automake pkg-config
 	libnetfilter-queue-dev libnftnl-dev libmnl-dev libconfig-dev libpcap-dev
-	libsodium-dev libcurl4-openssl-dev minisign nginx-light
+	libsodium-dev libcurl4-openssl-dev libssl-dev minisign nginx-light
 	nftables iproute2 iptables iputils-ping ethtool
 	python3 procps kmod coreutils
 	man-db groff-base

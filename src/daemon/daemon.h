@@ -24,6 +24,7 @@ struct eventlog;
 struct evloop;
 struct metrics;
 struct pool_lists;
+struct prober;
 struct workers;
 
 struct daemon {
@@ -55,6 +56,9 @@ struct daemon {
 	struct daemon_enforce *enf;
 	/* Feed subscriptions and publishing (daemon_feeds.c). */
 	struct daemon_feeds *feeds;
+	/* Suspect TLS servers probed off the packet path (probe.c), or NULL. */
+	struct prober *probe;
+	bool probe_ctl;			/* the probes command is registered */
 };
 
 #endif

@@ -25,6 +25,7 @@
 #include "ep_table.h"
 #include "engine.h"
 #include "eventlog.h"
+#include "probe.h"
 #include "evloop.h"
 #include "log.h"
 #include "metrics.h"
@@ -118,6 +119,7 @@ static void ruleset_cfg_from(const struct mw_conf *c, struct uplinks *u,
 		.n_fwd_interfaces = n_fwd,
 		.inbound = c->hook_forward && n_fwd > 0 &&
 			   ruleset_mark_fits(c->mark_mask, MW_MARK_INBOUND),
+		.probe_bypass = c->probe_enabled,
 		.mark_mask = c->mark_mask,
 		.policy = policy,
 	};
@@ -148,6 +150,8 @@ static void on_event(void *arg, const struct mw_event *ev)
 	eventlog_write(d->events, ev);
 	if (!d->stopping)
 		daemon_enforce_event(d, ev);
+	if (!d->stopping && ev->type == EVENT_SUSPECT)
+		probe_suspect(d, ev);
 	ctl_cmds_event(d->cmds, ev);
 }
 
@@ -264,6 +268,13 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	enforce_sweep_stats(daemon_enforcer(d), &st->ct_sweep);
 	st->refused_conns = daemon_enforce_refused(d);
 	st->tally = ctl_cmds_tally(d->cmds);
+	{
+		struct probe_stats ps;
+
+		probe_get_stats(d, &ps);
+		st->suspects = ps.suspects;
+		memcpy(st->probes, ps.outcomes, sizeof(st->probes));
+	}
 }
 
 static int reload(struct daemon *d, char **why);
@@ -411,6 +422,7 @@ static int reload(struct daemon *d, char **why)
 	d->conf = nc;
 	d->lists = nl;
 	d->uplinks = nu;
+	probe_reload(d);
 	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains), ep_table_count(nl->endpoints));
 	d->reloads_ok++;
 	return 0;
@@ -573,6 +585,9 @@ static int run_daemon(struct daemon *d)
 	if (daemon_feeds_init(d) < 0)
 		log_warnx("feeds not running; detection and enforcement go on without them");
 	daemon_drop_privs();
+	/* After the drop: the probe threads start with what the daemon keeps. */
+	if (probe_start(d) < 0)
+		log_warnx("probe: not running; suspects are reported, not probed");
 	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
 		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
 		 d->conf->fail_open ? "fail-open" : "fail-closed",
@@ -591,6 +606,7 @@ static int run_daemon(struct daemon *d)
 	}
 	d->stopping = true;
 	stop_workers(d, NULL);
+	probe_stop(d);
 	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);
 	eventlog_close(d->events);

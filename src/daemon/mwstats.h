@@ -11,6 +11,7 @@
 #include "ct_sweep.h"
 #include "engine.h"
 #include "flow.h"
+#include "probe_net.h"
 #include "queue.h"
 
 /* Detections by (detector, dialect). Bounded: pairs beyond it count in `other`. */
@@ -48,6 +49,8 @@ struct mwstats {
 	struct ct_sweep_stats ct_sweep;	/* the enforcer's conntrack sweeps */
 	uint64_t refused_conns;		/* connections the block sets refused (enforce.count_refused) */
 	const struct mwstats_tally *tally;
+	uint64_t suspects;		/* suspect events handed to the prober */
+	uint64_t probes[PROBE_N_OUTCOMES];	/* probes by outcome */
 };
 
 /* How the daemon fills a snapshot for its readers. */

@@ -382,6 +382,11 @@ metrics = {
 enforce = {
 state_file = "$LAB_DIR/state";
 };
+# The prober talks to the lab's servers on its own: only the tests about it
+# turn it on (probe.enabled=true), so the others see what they always saw.
+probe = {
+enabled = false;
+};
 EOF
 	LAB_OVERRIDES=$(printf '%s\n' "$@") awk '
 	BEGIN {
