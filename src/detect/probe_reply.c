@@ -227,8 +227,15 @@ static enum probe_verdict line_verdict(enum probe_dialect d, const uint8_t *line
 		return PROBE_MINING;
 	}
 	if (r.method.type == JSON_ABSENT && r.id.type != JSON_ABSENT && r.result.type != JSON_ABSENT) {
+		struct json_span en1;
+
 		/* ethproxy's login answer is a bare true: the work package decides. */
 		if (d == PROBE_ETHPROXY && r.result.type == JSON_BOOL)
+			return PROBE_MORE;
+		/* ZCash pools subscribe with [session, nonce1] only: their
+		 * set_target or notify follows. */
+		if ((d == PROBE_BITCOIN || d == PROBE_ETHSTRATUM) && r.result.type == JSON_ARRAY &&
+		    json_array_get(&r.result, 1, &en1) == 1 && hex_string(&en1, 2))
 			return PROBE_MORE;
 		snprintf(what, wsize, "json-rpc result, not a pool's");
 		return PROBE_NOT_MINING;
