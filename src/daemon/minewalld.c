@@ -484,6 +484,7 @@ static void on_tick(struct evloop *loop, int fd, void *arg)
 		return;
 	warn_verdict_loops(d);
 	daemon_enforce_tick(d);
+	probe_tick(d);
 	daemon_feeds_tick(d);
 }
 

@@ -38,7 +38,8 @@ static const char *const internal_ranges[] = {
 	"::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8",
 };
 
-enum ep_state { EP_FREE = 0, EP_PENDING, EP_DONE };
+/* WAITING: over probe.rate, started by probe_tick as the rate allows. */
+enum ep_state { EP_FREE = 0, EP_WAITING, EP_PENDING, EP_DONE };
 
 struct probe_ep {
 	enum ep_state state;
@@ -68,7 +69,8 @@ struct prober {
 	int efd;
 	void *ssl_ctx;
 	/* Main thread only. */
-	unsigned int running;
+	unsigned int running;		/* probes queued or running */
+	unsigned int waiting;		/* endpoints waiting for the rate */
 	struct probe_ep cache[PROBE_CACHE];
 	struct probe_record recent[PROBE_RECENT];
 	unsigned int recent_head, recent_n;
@@ -334,7 +336,7 @@ void probe_suspect(struct daemon *d, const struct mw_event *ev)
 	e = cache_find(p, k->family, k->addr[1], k->port[1]);
 	if (e && e->state == EP_DONE && e->expires_ms <= now_monotonic_ms())
 		e->state = EP_FREE;
-	else if (e && e->state == EP_PENDING) {
+	else if (e && (e->state == EP_PENDING || e->state == EP_WAITING)) {
 		ep_add_host(e, ev);
 		return;
 	} else if (e) {
@@ -355,9 +357,9 @@ void probe_suspect(struct daemon *d, const struct mw_event *ev)
 	why = ev->allowlisted ? "allowlisted" : policy_refuses(p, k->family, k->addr[1]);
 	if (why) {
 		refused.outcome = PROBE_SKIPPED;
-	} else if (p->running >= PROBE_QUEUE || !rate_take(p)) {
+	} else if (p->running + p->waiting >= PROBE_QUEUE) {
 		refused.outcome = PROBE_LIMITED;
-		why = p->running >= PROBE_QUEUE ? "queue full" : "probe.rate spent";
+		why = "queue full";
 	}
 	if (why) {
 		char addr[64];
@@ -383,7 +385,38 @@ void probe_suspect(struct daemon *d, const struct mw_event *ev)
 	e->port = k->port[1];
 	snprintf(e->seen, sizeof(e->seen), "%s", ev->detail ? ev->detail : "");
 	ep_add_host(e, ev);
-	submit(p, e);
+	if (rate_take(p)) {
+		submit(p, e);
+	} else {
+		/* Over the rate: waits its turn (probe_tick), oldest first. */
+		e->state = EP_WAITING;
+		e->expires_ms = now_monotonic_ms();
+		p->waiting++;
+	}
+}
+
+void probe_tick(struct daemon *d)
+{
+	struct prober *p = d->probe;
+
+	while (p && p->waiting && d->conf->probe_enabled) {
+		struct probe_ep *oldest = NULL;
+		unsigned int i;
+
+		for (i = 0; i < PROBE_CACHE; i++)
+			if (p->cache[i].state == EP_WAITING &&
+			    (!oldest || p->cache[i].expires_ms < oldest->expires_ms))
+				oldest = &p->cache[i];
+		if (!oldest) {
+			p->waiting = 0;
+			break;
+		}
+		if (!rate_take(p))
+			break;
+		oldest->state = EP_PENDING;
+		p->waiting--;
+		submit(p, oldest);
+	}
 }
 
 static void finish(struct prober *p, struct probe_job *j)
@@ -490,7 +523,7 @@ int probe_start(struct daemon *d)
 		   sizeof(internal_ranges) / sizeof(internal_ranges[0]));
 	policy_load(p);
 	p->tokens_ms = now_monotonic_ms();
-	p->tokens = 1;
+	p->tokens = c->probe_rate / 10.0 < 1 ? 1 : c->probe_rate / 10.0;
 	for (i = 0; i < c->probe_concurrent && i < PROBE_THREADS_MAX; i++) {
 		if (pthread_create(&p->th[i], NULL, probe_thread, p) != 0) {
 			log_warnx("probe: cannot start thread %u", i);
@@ -536,7 +569,7 @@ void probe_get_stats(const struct daemon *d, struct probe_stats *st)
 	if (!p)
 		return;
 	*st = p->st;
-	st->running = p->running;
+	st->running = p->running + p->waiting;
 	for (i = 0; i < PROBE_CACHE; i++)
 		if (p->cache[i].state == EP_DONE && p->cache[i].expires_ms > now)
 			st->cached++;

@@ -23,6 +23,8 @@ int probe_start(struct daemon *d);
 /* A suspect event from the engine: probe its server unless a result is in
  * force, a probe runs, the policy forbids it or the rate is spent. */
 void probe_suspect(struct daemon *d, const struct mw_event *ev);
+/* Every second: start the probes that waited for probe.rate. */
+void probe_tick(struct daemon *d);
 /* After a reload: the new settings (probe.concurrent takes effect at the
  * next start; enabled = false stops new probes). */
 void probe_reload(struct daemon *d);

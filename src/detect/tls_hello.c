@@ -196,13 +196,25 @@ static void hash12(const char *text, size_t len, char out[13])
 	out[12] = '\0';
 }
 
-/* "0a0b,0c0d,..." of n values (at most TLS_HELLO_LIST_MAX) at *pos in buf. */
+/* "0a0b,0c0d,..." of n values (at most TLS_HELLO_LIST_MAX) at *pos in buf.
+ * By hand: printf costs more than the rest of the fingerprint. */
 static void hex_list(char *buf, size_t size, size_t *pos, const uint16_t *v, unsigned int n)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned int i;
 
-	for (i = 0; i < n && i < TLS_HELLO_LIST_MAX && *pos + 6 < size; i++)
-		*pos += (size_t)snprintf(buf + *pos, size - *pos, "%s%04x", i ? "," : "", v[i]);
+	for (i = 0; i < n && i < TLS_HELLO_LIST_MAX && *pos + 6 < size; i++) {
+		char *p = buf + *pos;
+
+		if (i)
+			*p++ = ',';
+		p[0] = hex[v[i] >> 12];
+		p[1] = hex[(v[i] >> 8) & 15];
+		p[2] = hex[(v[i] >> 4) & 15];
+		p[3] = hex[v[i] & 15];
+		p[4] = '\0';
+		*pos += i ? 5 : 4;
+	}
 }
 
 static const char *version_code(unsigned int v)
