@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <openssl/err.h>
@@ -239,7 +240,7 @@ static enum try_result try_dialect(struct probe_job *j, bool tls, enum probe_dia
 {
 	uint64_t until = now_monotonic_ms() + DIALECT_WAIT_MS;
 	uint8_t reply[REPLY_MAX];
-	char req[512], host[64], what[sizeof(j->got)];
+	char req[512], host[80], addr[64], what[sizeof(j->got)];
 	size_t len = 0;
 	struct conn c;
 	enum try_result res = TRY_SILENT;
@@ -248,11 +249,9 @@ static enum try_result try_dialect(struct probe_job *j, bool tls, enum probe_dia
 
 	if (until > deadline)
 		until = deadline;
-	if (j->family == AF_INET6)
-		snprintf(host, sizeof(host), "[x]:%u", j->port);
-	else
-		snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", j->addr[0], j->addr[1], j->addr[2],
-			 j->addr[3], j->port);
+	if (!inet_ntop(j->family, j->addr, addr, sizeof(addr)))
+		snprintf(addr, sizeof(addr), "?");
+	snprintf(host, sizeof(host), j->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, j->port);
 	n = probe_request(d, host, req, sizeof(req));
 	if (n < 0)
 		return TRY_SILENT;

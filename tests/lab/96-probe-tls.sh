@@ -26,6 +26,7 @@ lab_up
 for a in 10 11 12 13 14 20 21 22 23 24 25; do
 	ip -n "$LAB_POOL" addr add 203.0.113.$a/24 dev eth0 || lab_fail "cannot add 203.0.113.$a"
 done
+ip -n "$LAB_POOL" addr add 2001:db8:2::10/64 dev eth0 nodad || lab_fail "cannot add 2001:db8:2::10"
 TLSPOOL=$top_srcdir/tests/lab/mwtlspool.py
 C=$LAB_C4
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
@@ -39,7 +40,7 @@ for p in $POOLS; do
 	specs="$specs 203.0.113.${p#*:}:443:${p%:*} 203.0.113.${p#*:}:17443:${p%:*}"
 done
 specs="$specs 203.0.113.20:443:https 203.0.113.25:443:https 203.0.113.21:443:jsonrpc-https"
-specs="$specs 203.0.113.22:7545:jsonrpc-tls"
+specs="$specs 203.0.113.22:7545:jsonrpc-tls 2001:db8:2::10:3334:bitcoin"
 specs="$specs 203.0.113.23:443:garbage 203.0.113.24:443:silent"
 # shellcheck disable=SC2086
 lab_spawn "$LAB_POOL" "$PYTHON" "$TLSPOOL" serve --cert "$LAB_DIR/pool.crt" --key "$LAB_DIR/pool.key" \
@@ -90,6 +91,12 @@ for p in $POOLS; do
 			lab_fail "$kind to $addr:$port: a later connection got through: $out"
 	done
 done
+# IPv6: a Bitcoin pool on a listed pool port.
+out=$(client --addr 2001:db8:2::10 --port 3334 --kind bitcoin --seconds 8 --retries 2) ||
+	lab_fail "v6 client failed to run"
+lab_log "bitcoin [2001:db8:2::10]:3334: $out"
+[ "$(field "$out" cut_after)" != null ] && [ "$(field "$out" retries_refused)" = 2 ] ||
+	lab_fail "the IPv6 miner was not cut and refused: $out"
 # The pool saw at most the first connection's login from the client.
 "$PYTHON" - "$LAB_DIR/pool.log" "$C" <<'EOF' || lab_fail "a pool accepted more than the first login"
 import collections, json, sys
@@ -97,7 +104,7 @@ logins = {"login", "mining.subscribe", "eth_submitLogin", "getwork"}
 n = collections.Counter()
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    if r.get("peer") == sys.argv[2] and r.get("method") in logins:
+    if r.get("peer") in (sys.argv[2], "2001:db8:1::2") and r.get("method") in logins:
         n[r["srv"]] += 1
 bad = {k: v for k, v in n.items() if v > 1}
 print("# logins from the client per pool endpoint:", dict(n))
@@ -178,7 +185,7 @@ lab_log "benign phase took $(($(date +%s) - t_b)) s"
 # --- 3. metrics
 lab_gw "$PYTHON" -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9479/metrics", timeout=2).read().decode())' \
 	>"$LAB_DIR/metrics" || lab_fail "metrics"
-grep -q '^minewall_probes_total{outcome="confirmed"} 10$' "$LAB_DIR/metrics" ||
+grep -q '^minewall_probes_total{outcome="confirmed"} 11$' "$LAB_DIR/metrics" ||
 	lab_fail "confirmed probes miscounted: $(grep probes_total "$LAB_DIR/metrics")"
 grep -q '^minewall_probes_total{outcome="negative"} [6-9]' "$LAB_DIR/metrics" ||
 	lab_fail "negative probes miscounted: $(grep probes_total "$LAB_DIR/metrics")"
