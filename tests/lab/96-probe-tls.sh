@@ -14,7 +14,9 @@
 #     what it got back, and the endpoint is in the gateway's published feed.
 #  2. No benign client is cut or refused; each benign server's probe is
 #     recorded negative; the benign flows' exchanges never wait on a probe.
-#  3. Suspects are "suspect" events; probes are counted in the metrics.
+#  3. Suspects are "suspect" events; probes are counted in the metrics; they
+#     leave from probe.source; an allowlisted pool is never probed (nor cut);
+#     an IPv6 pool on a listed port is caught like the others.
 # Without the prober (or the suspicion stage) nothing is cut: step 1 fails.
 . "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 
@@ -23,10 +25,12 @@ lab_require
 command -v openssl >/dev/null 2>&1 || lab_skip "openssl not found"
 "$PYTHON" -c 'import ssl' 2>/dev/null || lab_skip "python3 without ssl"
 lab_up
-for a in 10 11 12 13 14 20 21 22 23 24 25; do
+for a in 10 11 12 13 14 20 21 22 23 24 25 26; do
 	ip -n "$LAB_POOL" addr add 203.0.113.$a/24 dev eth0 || lab_fail "cannot add 203.0.113.$a"
 done
 ip -n "$LAB_POOL" addr add 2001:db8:2::10/64 dev eth0 nodad || lab_fail "cannot add 2001:db8:2::10"
+# The probes leave from an address of their own (probe.source).
+ip -n "$LAB_GW" addr add 203.0.113.99/24 dev po0 || lab_fail "cannot add 203.0.113.99"
 TLSPOOL=$top_srcdir/tests/lab/mwtlspool.py
 C=$LAB_C4
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
@@ -40,7 +44,7 @@ for p in $POOLS; do
 	specs="$specs 203.0.113.${p#*:}:443:${p%:*} 203.0.113.${p#*:}:17443:${p%:*}"
 done
 specs="$specs 203.0.113.20:443:https 203.0.113.25:443:https 203.0.113.21:443:jsonrpc-https"
-specs="$specs 203.0.113.22:7545:jsonrpc-tls 2001:db8:2::10:3334:bitcoin"
+specs="$specs 203.0.113.22:7545:jsonrpc-tls 2001:db8:2::10:3334:bitcoin 203.0.113.26:443:cryptonote"
 specs="$specs 203.0.113.23:443:garbage 203.0.113.24:443:silent"
 # shellcheck disable=SC2086
 lab_spawn "$LAB_POOL" "$PYTHON" "$TLSPOOL" serve --cert "$LAB_DIR/pool.crt" --key "$LAB_DIR/pool.key" \
@@ -49,6 +53,7 @@ lab_wait 5 test -s "$LAB_DIR/pool.ready" || lab_fail "TLS servers did not start"
 
 conf=$LAB_DIR/minewall.conf
 lab_write_conf "$conf" 'probe.enabled=true' 'probe.timeout=4' 'probe.rate=600' \
+	'probe.source="203.0.113.99"' 'enforce.allow=[ "203.0.113.26" ]' \
 	'enforce.block_by="endpoint"' 'metrics.listen="127.0.0.1:9479"' \
 	'enforce.escalation={ window = 600; throttle_after = 100; quarantine_after = 200; throttle_timeout = 600; quarantine_timeout = 600; }'
 cat >>"$conf" <<EOF
@@ -91,6 +96,13 @@ for p in $POOLS; do
 			lab_fail "$kind to $addr:$port: a later connection got through: $out"
 	done
 done
+# Every probe left from probe.source.
+"$PYTHON" - "$LAB_DIR/pool.log" "$C" <<'EOF' || lab_fail "a probe did not leave from probe.source"
+import json, sys
+peers = {json.loads(l)["peer"] for l in open(sys.argv[1])} - {sys.argv[2]}
+print("# probe peers seen by the pools:", sorted(peers))
+sys.exit(0 if peers == {"203.0.113.99"} else 1)
+EOF
 # IPv6: a Bitcoin pool on a listed pool port.
 out=$(client --addr 2001:db8:2::10 --port 3334 --kind bitcoin --seconds 8 --retries 2) ||
 	lab_fail "v6 client failed to run"
@@ -143,7 +155,7 @@ done
 # --- 2. benign TLS: never cut, probed and recorded negative, never waiting
 t_b=$(date +%s)
 bpids=
-for b in "25 443 https --sni www.example.org" "20 443 https" "21 443 jsonrpc-https" \
+for b in "25 443 https --sni www.example.org" "20 443 https" "21 443 jsonrpc-https" "26 443 cryptonote" \
 	"22 7545 jsonrpc-tls" "23 443 garbage" "24 443 silent"; do
 	set -- $b
 	lab_client "$PYTHON" "$TLSPOOL" client --addr "203.0.113.$1" --port "$2" --kind "$3" $4 $5 \
@@ -161,7 +173,7 @@ for f in "$LAB_DIR"/benign.*; do
 	[ "$(field "$out" cut_after)" = null ] || lab_fail "benign $(basename "$f") was cut: $out"
 	[ "$(field "$out" retries_refused)" = 0 ] || lab_fail "benign $(basename "$f") was refused: $out"
 	case $f in
-	*https* | *jsonrpc*)
+	*https* | *jsonrpc* | *cryptonote*)
 		"$PYTHON" -c "import json, sys; o = json.loads(sys.argv[1]); sys.exit(not (o['exchanges'] >= 5 and o['max_rtt'] < 0.5))" "$out" ||
 			lab_fail "benign $(basename "$f") waited: $out" ;;
 	esac
@@ -177,6 +189,9 @@ for e in 203.0.113.20:443 203.0.113.25:443 203.0.113.21:443 203.0.113.22:7545 20
 	lab_ctl blocks list detect | grep -q "$e" && lab_fail "$e blocked"
 done
 grep -q '203.0.113.24:443 .* no answer' "$LAB_DIR/probes" || lab_fail "the silent server's probe does not say so"
+# An allowlisted pool is never probed, and says why.
+grep -q '203.0.113.26:443 .* skipped .* allowlisted' "$LAB_DIR/probes" ||
+	lab_fail "the allowlisted pool was probed or not recorded"
 # HTTPS with a name and no ALPN is one signal short: its first records made it a suspect.
 grep -q '"dest_ip":"203.0.113.25".*"event_type":"suspect"\|"event_type":"suspect".*"dest_ip":"203.0.113.25".*signals=no_alpn,records' \
 	"$LAB_DIR/eve.json" || lab_fail "HTTPS with a name was not made a suspect by its records"
