@@ -45,6 +45,7 @@ for p in $POOLS; do
 done
 specs="$specs 203.0.113.20:443:https 203.0.113.25:443:https 203.0.113.21:443:jsonrpc-https"
 specs="$specs 203.0.113.22:7545:jsonrpc-tls 2001:db8:2::10:3334:bitcoin 203.0.113.26:443:cryptonote"
+specs="$specs 203.0.113.10:18443:cryptonote"
 specs="$specs 203.0.113.23:443:garbage 203.0.113.24:443:silent"
 # shellcheck disable=SC2086
 lab_spawn "$LAB_POOL" "$PYTHON" "$TLSPOOL" serve --cert "$LAB_DIR/pool.crt" --key "$LAB_DIR/pool.key" \
@@ -204,5 +205,19 @@ grep -q '^minewall_probes_total{outcome="confirmed"} 11$' "$LAB_DIR/metrics" ||
 	lab_fail "confirmed probes miscounted: $(grep probes_total "$LAB_DIR/metrics")"
 grep -q '^minewall_probes_total{outcome="negative"} [6-9]' "$LAB_DIR/metrics" ||
 	lab_fail "negative probes miscounted: $(grep probes_total "$LAB_DIR/metrics")"
+
+# --- 4. switched off by a reload: suspects are reported, not probed, and
+# the output chain no longer lets anything out on the prober's mark.
+sed 's/^\( *\)enabled = true;$/\1enabled = false;/' "$conf" >"$conf.off" && mv "$conf.off" "$conf"
+grep -q '^ *enabled = false;' "$conf" || lab_fail "could not switch the prober off in $conf"
+lab_ctl reload >/dev/null || lab_fail "reload"
+lab_gw nft list chain inet minewall output | grep -q 'meta mark & 0x0f000000 == 0x01000000 accept' &&
+	lab_fail "the prober's bypass rule survived probe.enabled = false"
+n0=$(lab_ctl probes | wc -l)
+out=$(client --addr 203.0.113.10 --port 18443 --kind cryptonote --seconds 3) || lab_fail "client (off)"
+[ "$(field "$out" cut_after)" = null ] || lab_fail "cut with the prober off: $out"
+[ "$(lab_ctl probes | wc -l)" = "$n0" ] || lab_fail "a probe ran with probe.enabled = false"
+grep -q '"dest_port":18443.*"event_type":"suspect"\|"event_type":"suspect".*"dest_port":18443' "$LAB_DIR/eve.json" ||
+	lab_fail "no suspect event with the prober off"
 lab_daemon_alive || lab_fail "minewalld died"
 lab_log "ok"
