@@ -22,6 +22,8 @@ enum conf_detector {
 	CONF_DET_ENDPOINT,	/* "endpoint" */
 	CONF_DET_RELAY,		/* "relay" */
 	CONF_DET_WEBSOCKET,	/* "websocket" */
+	CONF_DET_TLS_SUSPECT,	/* "tls-suspect" (libconfig key: tls_suspect) */
+	CONF_DET_PROBE,		/* "probe": a suspect's server answered a mining handshake */
 	CONF_DET_COUNT
 };
 /* Index of a detector name ("tls-sni" or "tls_sni"), or -1. */
@@ -190,6 +192,17 @@ struct mw_conf {
 	/* notify { receivers = ( ) } */
 	struct conf_notify receivers[CONF_MAX_RECEIVERS];
 	unsigned int n_receivers;
+	/* probe { } : confirming suspect servers by speaking to them */
+	bool probe_enabled;
+	char *probe_source;		/* source address literal, or NULL: the route's */
+	char *probe_interface;		/* bound device, or NULL */
+	uint32_t probe_timeout;		/* seconds for one probe, every dialect included */
+	uint32_t probe_rate;		/* probes started per minute, all endpoints together */
+	uint32_t probe_concurrent;	/* probes running at once (threads) */
+	uint32_t probe_ttl_positive;	/* seconds a confirmed endpoint is not probed again */
+	uint32_t probe_ttl_negative;	/* seconds a cleared endpoint is not probed again */
+	char *probe_only[CONF_MAX_LIST];	/* probe only inside these prefixes; none = anywhere public */
+	unsigned int n_probe_only;
 };
 
 /* Parse and validate path. On success *out is a new config (free with conf_free)

@@ -44,6 +44,9 @@ struct det_finding {
 	char name[254];		/* the domain it concerns (SNI, DNS name, CONNECT host), or "" */
 	bool confirmed;		/* the server's reply confirmed it */
 	struct det_addr target;	/* relay: the tunnel's target when it is an address */
+	bool suspect;		/* not mining yet: a flow worth probing its server for
+				 * (reported as a "suspect" event, never blocked unless
+				 * the admin sets the detector's action) */
 	unsigned int n_learned;
 	struct det_learned learned[DET_MAX_LEARNED];
 };

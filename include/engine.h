@@ -34,6 +34,7 @@ struct engine_stats {
 	uint64_t syn_found;	/* TCP flows started from their logged SYN's record */
 	uint64_t syn_missing;	/* TCP flows whose first packet found no SYN record: midstream */
 	uint64_t syn_restarted;	/* judged flows started over: a new connection on their 5-tuple */
+	uint64_t suspects;	/* flows the tls-suspect detector reported (not detections) */
 };
 
 /* The engine keeps pointers to c and lists; engine_reconfigure swaps them. */

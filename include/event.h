@@ -18,6 +18,7 @@
 enum event_type {
 	EVENT_MINING = 0,	/* a detector matched a flow */
 	EVENT_DECISION,		/* a flow was judged clean (log.decisions) */
+	EVENT_SUSPECT,		/* a flow worth probing its server for (tls-suspect) */
 };
 
 struct mw_event {
@@ -39,6 +40,8 @@ struct mw_event {
 	const struct det_learned *learned_addrs;	/* them, or NULL */
 };
 
+/* "mining", "decision" or "suspect". */
+const char *event_type_name(enum event_type t);
 /* One JSON object, no trailing newline. Returns the length, or -1 if it did not fit. */
 int event_format_json(char *buf, size_t size, const struct mw_event *ev);
 /* One readable line for syslog/stderr. */

@@ -45,6 +45,10 @@ struct ruleset_cfg {
 	const char *const *fwd_interfaces;
 	unsigned int n_fwd_interfaces;
 	bool inbound;
+	/* output: a packet this host's own socket already marked CLEAN (the
+	 * daemon's prober, SO_MARK) is not inspected; the mark chain gives its
+	 * flow the clean ct mark, so its replies pass too. */
+	bool probe_bypass;
 	uint32_t mark_mask;
 	/* syn_log: SYNs without payload are logged to NFLOG group syn_group and
 	 * accepted where they were queued (the daemon reads the group); false:

@@ -17,7 +17,7 @@ set -eu
 BUILD_PACKAGES="
 	build-essential autoconf automake pkg-config
 	libnetfilter-queue-dev libnftnl-dev libmnl-dev libconfig-dev libpcap-dev
-	libsodium-dev libcurl4-openssl-dev
+	libsodium-dev libcurl4-openssl-dev libssl-dev
 "
 # tests/lab/lab.sh: namespaces, nft and iptables-nft for its probes, ping, the
 # traffic generator.

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -51,6 +52,22 @@ const char *conf_check_listen(const char *s)
 	if (addr_port_parse(s, &ss, &len) < 0)
 		return "must be \"IPv4:port\" or \"[IPv6]:port\" with a port in 1..65535";
 	return NULL;
+}
+
+const char *conf_check_address(const char *s)
+{
+	uint8_t a[16];
+
+	if (!s[0] || inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+		return NULL;
+	return "must be an IPv4 or IPv6 address";
+}
+
+const char *conf_check_ifname(const char *s)
+{
+	if (!s[0] || conf_ifname_ok(s))
+		return NULL;
+	return "must be an interface name (1..15 characters of A-Z a-z 0-9 _ . : -)";
 }
 
 static const config_setting_t *member(const config_setting_t *g, const char *name)

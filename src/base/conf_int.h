@@ -117,6 +117,8 @@ void conf_walk(struct ctx *x, const config_setting_t *root);
 const char *conf_check_mark_mask(unsigned long long v);
 const char *conf_check_group_name(const char *s);
 const char *conf_check_listen(const char *s);
+const char *conf_check_address(const char *s);
+const char *conf_check_ifname(const char *s);
 /* relations between the members of a group, */
 void conf_relate_queue(struct ctx *x, const config_setting_t *g);
 void conf_relate_flows(struct ctx *x, const config_setting_t *g);

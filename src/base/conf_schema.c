@@ -88,6 +88,8 @@ static const struct item actions_items[] = {
 	ACTION("endpoint", CONF_DET_ENDPOINT, ACT_REJECT),
 	ACTION("relay", CONF_DET_RELAY, ACT_REJECT),
 	ACTION("websocket", CONF_DET_WEBSOCKET, ACT_REJECT),
+	ACTION("tls_suspect", CONF_DET_TLS_SUSPECT, ACT_ALERT),
+	ACTION("probe", CONF_DET_PROBE, ACT_REJECT),
 	{ 0 }
 };
 
@@ -267,6 +269,19 @@ static const struct item notify_items[] = {
 	{ 0 }
 };
 
+static const struct item probe_items[] = {
+	BOOL("enabled", probe_enabled, true),
+	STRING("source", probe_source, conf_check_address, ""),
+	STRING("interface", probe_interface, conf_check_ifname, ""),
+	UINT("timeout", probe_timeout, 1, 60, 6),
+	UINT("rate", probe_rate, 1, 6000, 60),
+	UINT("concurrent", probe_concurrent, 1, 64, 4),
+	UINT("ttl_positive", probe_ttl_positive, 60, 31536000, 3600),
+	UINT("ttl_negative", probe_ttl_negative, 60, 31536000, 3600),
+	LIST("only", probe_only, LK_ALLOW, 0, NULL),
+	{ 0 }
+};
+
 static const struct item root_items[] = {
 	GROUP("queue", queue_items, .relate = conf_relate_queue),
 	GROUP("protect", protect_items),
@@ -282,6 +297,7 @@ static const struct item root_items[] = {
 	GROUP("feed", feed_items, .relate = conf_relate_feed),
 	GROUP("enforce", enforce_items, .relate = conf_relate_enforce),
 	GROUP("notify", notify_items),
+	GROUP("probe", probe_items),
 	{ 0 }
 };
 
@@ -291,6 +307,7 @@ static const char *const detector_names[CONF_DET_COUNT] = {
 	[CONF_DET_STRATUM] = "stratum", [CONF_DET_GETWORK] = "getwork", [CONF_DET_SV2] = "sv2",
 	[CONF_DET_TLS_SNI] = "tls-sni", [CONF_DET_DNS] = "dns", [CONF_DET_ENDPOINT] = "endpoint",
 	[CONF_DET_RELAY] = "relay", [CONF_DET_WEBSOCKET] = "websocket",
+	[CONF_DET_TLS_SUSPECT] = "tls-suspect", [CONF_DET_PROBE] = "probe",
 };
 
 static void free_items(void *base, const struct item *items)

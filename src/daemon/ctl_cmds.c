@@ -301,7 +301,7 @@ void ctl_cmds_event(struct ctl_cmds *cc, const struct mw_event *ev)
 
 	if (!cc)
 		return;
-	if (ev->type == EVENT_MINING)
+	if (ev->type != EVENT_DECISION)
 		mwstats_tally_add(&cc->tally, ev->detector, ev->dialect);
 	if (event_format_json(json, sizeof(json), ev) < 0 ||
 	    event_format_text(text, sizeof(text), ev) < 0)

@@ -26,6 +26,7 @@ struct evloop;
 struct metrics;
 struct pool_lists;
 struct synlog;
+struct prober;
 struct workers;
 
 struct daemon {
@@ -61,6 +62,9 @@ struct daemon {
 	struct daemon_notify *notify;
 	/* The SYN log (queue.syns = "log"), opened at start; NULL: SYNs are queued. */
 	struct synlog *syns;
+	/* Suspect TLS servers probed off the packet path (probe.c), or NULL. */
+	struct prober *probe;
+	bool probe_ctl;			/* the probes command is registered */
 };
 
 #endif

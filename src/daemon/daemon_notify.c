@@ -214,17 +214,23 @@ void daemon_notify_detection(struct daemon *d, const struct mw_event *ev,
 	struct notify_host *h;
 	uint64_t now = now_wall_ms();
 	unsigned int i;
-	bool formatted = false;
+	bool formatted = false, probe;
 
 	if (!active(d) || ev->type != EVENT_MINING || ev->inbound)
 		return;
+	/* The prober's confirmation of a suspect TLS server is a detection too:
+	 * a receiver asking for either hears of it, as "probe_confirmed". */
+	probe = strcmp(ev->detector, "probe") == 0;
 	h = notify_hosts_find(dn->hosts, ev->key->family, ev->key->addr[0]);
 	for (i = 0; i < dn->set->n; i++) {
 		struct notify_rcv *r = dn->set->rcv[i];
-		struct notify_doc_in in = { .type = "detection", .event = "detection" };
+		struct notify_doc_in in = { .type = "detection",
+					    .event = probe ? "probe_confirmed" : "detection" };
 		uint32_t held = 0;
 
-		if (!r->events[CONF_NEV_DETECTION] || (int)tier < r->min_tier)
+		if (!(r->events[CONF_NEV_DETECTION] ||
+		      (probe && r->events[CONF_NEV_PROBE_CONFIRMED])) ||
+		    (int)tier < r->min_tier)
 			continue;
 		if (!h || !notify_host_due(h, i, r->coalesce_s, now, &held)) {
 			atomic_fetch_add(&r->cnt->n[NOTIFY_COALESCED], 1);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "pool_lists.h"
 #include "queue.h"
+#include "probe.h"
 #include "ruleset.h"
 #include "synlog.h"
 #include "workers.h"
@@ -99,6 +100,7 @@ void daemon_ruleset_cfg(const struct daemon *d, const struct mw_conf *c, struct 
 			   ruleset_mark_fits(c->mark_mask, MW_MARK_INBOUND),
 		.mark_mask = c->mark_mask,
 		.policy = policy,
+		.probe_bypass = c->probe_enabled,
 		/* The SYN log as it runs: opened at start, kept across reloads. */
 		.syn_log = d->syns != NULL,
 		.syn_group = d->syns ? synlog_group(d->syns) : 0,
@@ -133,6 +135,8 @@ static void on_event(void *arg, const struct mw_event *ev)
 	ctl_cmds_event(d->cmds, ev);
 	if (!d->stopping)
 		daemon_enforce_event(d, ev);
+	if (!d->stopping && ev->type == EVENT_SUSPECT)
+		probe_suspect(d, ev);
 }
 
 static void on_learn(void *arg, const struct det_learned *l, unsigned int n)
@@ -335,6 +339,7 @@ static int reload_apply(struct daemon *d, char **why)
 	d->conf = nc;
 	d->lists = nl;
 	d->uplinks = nu;
+	probe_reload(d);
 	log_info("reloaded: %zu pool domains, %zu pool endpoints", domain_set_count(nl->domains),
 		 ep_table_count(nl->endpoints));
 	d->reloads_ok++;

@@ -78,7 +78,7 @@ void eventlog_write(struct eventlog *el, const struct mw_event *ev)
 
 	/* Detections are warnings in the log, rate-limited: a flood of them must
 	 * not flood syslog. The file gets every one. */
-	if (ev->type == EVENT_MINING && event_format_text(buf, sizeof(buf), ev) > 0)
+	if (ev->type != EVENT_DECISION && event_format_text(buf, sizeof(buf), ev) > 0)
 		log_warnx_rl(&el->rl_text, "%s", buf);
 	if (el->fd < 0)
 		return;

@@ -188,15 +188,17 @@ void metrics_render(FILE *f, const struct mwstats *st)
 	for (i = 0; i < 3; i++)
 		fprintf(f, "minewall_verdicts_total{action=\"%s\"} %" PRIu64 "\n", actions[i], v[i]);
 	family(f, "minewall_detections_total", "counter", "Flows a detector matched, by detector and dialect.");
-	/* Every detector appears, so a rate() over a fresh series is never missing. */
-	for (i = 0; i < n_detectors && i < 32; i++) {
+	/* Every detector appears, so a rate() over a fresh series is never
+	 * missing; "probe" is the prober's confirmations. */
+	for (i = 0; i <= n_detectors && i < 32; i++) {
+		const char *name = i < n_detectors ? detectors[i]->name : "probe";
 		unsigned int k;
 		bool listed = false;
 
 		for (k = 0; k < st->tally->n; k++) {
 			const struct mwstats_tally_entry *e = &st->tally->e[k];
 
-			if (strcmp(e->detector, detectors[i]->name) != 0)
+			if (strcmp(e->detector, name) != 0)
 				continue;
 			fprintf(f, "minewall_detections_total{detector=\"");
 			label_value(f, e->detector);
@@ -207,8 +209,13 @@ void metrics_render(FILE *f, const struct mwstats *st)
 		}
 		if (!listed)
 			fprintf(f, "minewall_detections_total{detector=\"%s\",dialect=\"\"} 0\n",
-				detectors[i]->name);
+				name);
 	}
+	family(f, "minewall_probes_total", "counter",
+	       "Suspect TLS servers probed (or not: skipped, limited), by outcome.");
+	for (i = 0; i < PROBE_N_OUTCOMES; i++)
+		fprintf(f, "minewall_probes_total{outcome=\"%s\"} %" PRIu64 "\n",
+			probe_outcome_name((enum probe_outcome)i), st->probes[i]);
 	family(f, "minewall_queue_enobufs_total", "counter",
 	       "Times the kernel could not deliver to minewalld (packets followed the fail mode).");
 	fprintf(f, "minewall_queue_enobufs_total %" PRIu64 "\n", st->queue.enobufs);

@@ -34,6 +34,7 @@
 #include "offline.h"
 #include "pool_lists.h"
 #include "privs.h"
+#include "probe.h"
 #include "queue.h"
 #include "ruleset.h"
 #include "synlog.h"
@@ -94,6 +95,13 @@ static void daemon_snapshot(void *arg, struct mwstats *st)
 	daemon_enforce_stats(d, st);
 	daemon_feeds_stats(d, st);
 	daemon_notify_stats(d, st);
+	{
+		struct probe_stats ps;
+
+		probe_get_stats(d, &ps);
+		st->suspects = ps.suspects;
+		memcpy(st->probes, ps.outcomes, sizeof(st->probes));
+	}
 }
 
 static int daemon_reload_cb(void *arg, char **report)
@@ -183,6 +191,7 @@ static void on_tick(struct evloop *loop, int fd, void *arg)
 	warn_verdict_loops(d);
 	daemon_enforce_tick(d);
 	daemon_feeds_tick(d);
+	probe_tick(d);
 }
 
 static int setup_fds(struct daemon *d)
@@ -309,6 +318,9 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 	/* After the drop: the delivery thread and the commands it runs inherit it. */
 	if (daemon_notify_init(d, ns) < 0)
 		log_warnx("notify receivers not running; detection and enforcement go on without them");
+	/* After the drop: the probe threads start with what the daemon keeps. */
+	if (probe_start(d) < 0)
+		log_warnx("probe: not running; suspects are reported, not probed");
 	log_info("minewall %s running: queues %u..%u, %s, hooks:%s%s, %zu pool domains, %zu pool endpoints",
 		 PACKAGE_VERSION, d->conf->queue_num, d->conf->queue_num + d->conf->queue_count - 1,
 		 d->conf->fail_open ? "fail-open" : "fail-closed",
@@ -328,6 +340,7 @@ static int run_daemon(struct daemon *d, struct notify_set *ns)
 	d->stopping = true;
 	daemon_stop_workers(d, NULL);
 	synlog_free(d->syns);
+	probe_stop(d);
 	daemon_notify_fini(d);
 	daemon_enforce_fini(d);
 	daemon_ctl_fini(d);

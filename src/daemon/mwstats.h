@@ -12,6 +12,7 @@
 #include "ct_sweep.h"
 #include "engine.h"
 #include "flow.h"
+#include "probe_net.h"
 #include "queue.h"
 #include "synlog.h"
 
@@ -79,6 +80,8 @@ struct mwstats {
 	uint64_t blocks_detect, blocks_dns, blocks_list;
 	unsigned int n_feeds;
 	struct mwstats_feed feeds[MWSTATS_MAX_FEEDS];
+	uint64_t suspects;		/* suspect events handed to the prober */
+	uint64_t probes[PROBE_N_OUTCOMES];	/* probes by outcome */
 };
 
 /* How the daemon fills a snapshot for its readers. */

@@ -6,5 +6,7 @@
 #include "detect.h"
 
 extern const struct detector det_tls_sni, det_dns, det_sv2, det_endpoint;
+/* "tls-suspect": encrypted flows shaped like a miner's, for the prober (findings carry suspect). */
+extern const struct detector det_tls_suspect;
 
 #endif

@@ -9,95 +9,9 @@
 
 #include "det_net.h"
 #include "domain_set.h"
+#include "tls_hello.h"
 
-/* A ClientHello bigger than this is not worth waiting for. */
-#define TLS_HELLO_MAX 16384
-
-#define TLS_CT_HANDSHAKE 22
-#define TLS_HS_CLIENT_HELLO 1
 #define TLS_EXT_SERVER_NAME 0x0000
-
-struct tls_rd {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static bool rd_skip(struct tls_rd *r, size_t n)
-{
-	if (r->len - r->off < n)
-		return false;
-	r->off += n;
-	return true;
-}
-
-static bool rd_u8(struct tls_rd *r, unsigned int *v)
-{
-	if (r->len - r->off < 1)
-		return false;
-	*v = r->p[r->off++];
-	return true;
-}
-
-static bool rd_u16(struct tls_rd *r, unsigned int *v)
-{
-	if (r->len - r->off < 2)
-		return false;
-	*v = (unsigned int)r->p[r->off] << 8 | r->p[r->off + 1];
-	r->off += 2;
-	return true;
-}
-
-enum tls_parse { TLS_BAD, TLS_SHORT, TLS_NO_SNI, TLS_SNI };
-
-/* Gather the handshake bytes of the leading records into hs (at most TLS_HELLO_MAX):
- * *hslen bytes held, *need the full ClientHello size (0 while unknown).
- * TLS_BAD when the records do not carry a ClientHello. */
-static enum tls_parse tls_gather(const uint8_t *d, size_t len, uint8_t *hs, size_t *hslen,
-				 size_t *need)
-{
-	size_t off = 0, n = 0;
-
-	*need = 0;
-	while (!*need || n < *need) {
-		size_t rlen, take;
-
-		if (len - off < 5) {
-			/* A partial record header must still look like a handshake record. */
-			if (len - off >= 1 && d[off] != TLS_CT_HANDSHAKE)
-				return TLS_BAD;
-			if (len - off >= 2 && d[off + 1] != 3)
-				return TLS_BAD;
-			break;
-		}
-		if (d[off] != TLS_CT_HANDSHAKE || d[off + 1] != 3 || d[off + 2] > 4)
-			return TLS_BAD;
-		rlen = (size_t)d[off + 3] << 8 | d[off + 4];
-		if (rlen == 0 || rlen > 16384 + 2048)
-			return TLS_BAD;
-		off += 5;
-		take = rlen < len - off ? rlen : len - off;
-		if (take > TLS_HELLO_MAX - n)
-			take = TLS_HELLO_MAX - n;
-		memcpy(hs + n, d + off, take);
-		n += take;
-		if (!*need && n >= 4) {
-			if (hs[0] != TLS_HS_CLIENT_HELLO)
-				return TLS_BAD;
-			*need = 4 + ((size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3]);
-			if (*need > TLS_HELLO_MAX || *need < 4 + 38)
-				return TLS_BAD;
-		}
-		if (take < rlen)
-			break;	/* record cut by the end of the data */
-		off += rlen;
-	}
-	if (n >= 1 && hs[0] != TLS_HS_CLIENT_HELLO)
-		return TLS_BAD;
-	if (*need && n > *need)
-		n = *need;
-	*hslen = n;
-	return TLS_SHORT;
-}
 
 /* Walk a ClientHello (hslen bytes held of need) to the server_name extension.
  * TLS_SHORT when the bytes held end before the answer is known. */
@@ -180,7 +94,7 @@ static enum det_result tls_inspect(const struct det_env *env, const struct det_s
 {
 	uint8_t hs[TLS_HELLO_MAX];
 	const uint8_t *d = s->data[FLOW_ORIG], *name = NULL;
-	size_t len = s->len[FLOW_ORIG], hslen = 0, need = 0, nlen = 0, i;
+	size_t len = s->len[FLOW_ORIG], hslen = 0, need = 0, nlen = 0, rec_end, i;
 	char matched[256];
 	enum tls_parse rc;
 
@@ -191,7 +105,7 @@ static enum det_result tls_inspect(const struct det_env *env, const struct det_s
 		return DET_NO;
 	if (len >= 2 && d[1] != 3)
 		return DET_NO;
-	rc = tls_gather(d, len, hs, &hslen, &need);
+	rc = tls_hello_gather(d, len, hs, &hslen, &need, &rec_end);
 	if (rc == TLS_SHORT)
 		rc = tls_sni(hs, hslen, need, &name, &nlen);
 	if (rc == TLS_SHORT)

@@ -19,6 +19,7 @@ const struct detector *const detectors[] = {
 	&det_sv2,
 	&det_proxy,
 	&det_websocket,
+	&det_tls_suspect,
 };
 const unsigned int n_detectors = sizeof(detectors) / sizeof(detectors[0]);
 

@@ -188,6 +188,14 @@ static void rules_select(struct build *bd, const struct hook_def *h)
 		m_ifname(bd, key, "lo");
 		x_verdict(bd, NF_ACCEPT, NULL);
 		rule_end(bd);
+		/* The prober's own connections: the daemon's socket carries the
+		 * CLEAN packet mark before any verdict could have set it. */
+		if (h->hooknum == NF_INET_LOCAL_OUT && cfg->probe_bypass) {
+			rule_begin(bd, h->base);
+			m_mark(bd, false, MW_MARK_CLEAN);
+			x_verdict(bd, NF_ACCEPT, NULL);
+			rule_end(bd);
+		}
 	}
 	if (n == 0) {
 		rule_begin(bd, h->base);

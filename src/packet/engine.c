@@ -223,7 +223,7 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 	char src[8 + (POOL_DOM_SOURCES_SHOWN + 1) * POOL_DOM_SOURCE_MAX];
 	struct engine_names nm;
 	struct mw_event ev = {
-		.type = EVENT_MINING,
+		.type = f->suspect ? EVENT_SUSPECT : EVENT_MINING,
 		.ts = *j->ts,
 		.key = &j->fl->key,
 		.detector = detectors[idx]->name,
@@ -254,9 +254,13 @@ static void engine_report(struct judge *j, unsigned int idx, const struct det_fi
 		snprintf(nm.detail + n, sizeof(nm.detail) - n, "%ssource=%s", n ? " " : "", src);
 		ev.detail = nm.detail;
 	}
-	j->e->st.detections++;
-	if (idx < sizeof(j->e->st.detections_by) / sizeof(j->e->st.detections_by[0]))
-		j->e->st.detections_by[idx]++;
+	if (f->suspect) {
+		j->e->st.suspects++;
+	} else {
+		j->e->st.detections++;
+		if (idx < sizeof(j->e->st.detections_by) / sizeof(j->e->st.detections_by[0]))
+			j->e->st.detections_by[idx]++;
+	}
 	if (j->e->on_event)
 		j->e->on_event(j->e->event_arg, &ev);
 }
@@ -343,8 +347,9 @@ int engine_on_match(void *arg, unsigned int idx, const struct det_finding *f)
 	dom_tag = engine_domain_tag(j->e, f);
 	alert_only = dom_tag && !(dom_tag & POOL_DOM_BLOCK);
 	/* The allowlist is checked before anything is blocked; the event says
-	 * it overrode the detection. */
-	if (act != ACT_ALERT &&
+	 * it overrode the detection. A suspect's says so too: the prober
+	 * leaves allowlisted destinations alone. */
+	if ((act != ACT_ALERT || f->suspect) &&
 	    engine_allowlisted(j->e, j->inner ? tunnel_key(j->fl) : &j->fl->key, f)) {
 		act = ACT_ALERT;
 		allowlisted = true;

@@ -106,6 +106,19 @@ int event_json_string(char *buf, size_t size, size_t *pos, const char *s)
 	return 0;
 }
 
+const char *event_type_name(enum event_type t)
+{
+	switch (t) {
+	case EVENT_MINING:
+		return "mining";
+	case EVENT_DECISION:
+		return "decision";
+	case EVENT_SUSPECT:
+		return "suspect";
+	}
+	return "?";
+}
+
 static const char *proto_name(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? "TCP" : proto == IPPROTO_UDP ? "UDP" : "OTHER";
@@ -123,7 +136,7 @@ int event_format_json(char *buf, size_t size, const struct mw_event *ev)
 	if (append(buf, size, &pos,
 		   "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,"
 		   "\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
-		   ts, ev->type == EVENT_MINING ? "mining" : "decision", src, k->port[0], dst,
+		   ts, event_type_name(ev->type), src, k->port[0], dst,
 		   k->port[1], proto_name(k->proto)) < 0)
 		return -1;
 	if (ev->detector && (append(buf, size, &pos, ",\"detector\":") < 0 ||
@@ -136,7 +149,7 @@ int event_format_json(char *buf, size_t size, const struct mw_event *ev)
 					    event_json_string(buf, size, &pos, ev->detail) < 0))
 		return -1;
 	if (append(buf, size, &pos, ",\"action\":\"%s\"",
-		   ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass") < 0)
+		   ev->type != EVENT_DECISION ? conf_action_name(ev->action) : "pass") < 0)
 		return -1;
 	if (ev->confirmed && append(buf, size, &pos, ",\"confirmed\":true") < 0)
 		return -1;
@@ -160,13 +173,13 @@ int event_format_text(char *buf, size_t size, const struct mw_event *ev)
 	pkt_addr_str(k->family, k->addr[0], src, sizeof(src));
 	pkt_addr_str(k->family, k->addr[1], dst, sizeof(dst));
 	n = snprintf(buf, size, "%s %s %s%s%s:%u -> %s%s%s:%u %s%s%s%s%s action=%s%s%s",
-		     ev->type == EVENT_MINING ? "mining" : "decision", proto_name(k->proto),
+		     event_type_name(ev->type), proto_name(k->proto),
 		     k->family == AF_INET6 ? "[" : "", src, k->family == AF_INET6 ? "]" : "", k->port[0],
 		     k->family == AF_INET6 ? "[" : "", dst, k->family == AF_INET6 ? "]" : "", k->port[1],
 		     ev->detector ? ev->detector : "-",
 		     ev->dialect && ev->dialect[0] ? "/" : "", ev->dialect ? ev->dialect : "",
 		     ev->detail && ev->detail[0] ? " " : "", ev->detail ? ev->detail : "",
-		     ev->type == EVENT_MINING ? conf_action_name(ev->action) : "pass",
+		     ev->type != EVENT_DECISION ? conf_action_name(ev->action) : "pass",
 		     ev->allowlisted ? " (allowlisted: not blocked)" : "",
 		     ev->inbound ? " (opened from outside: reported, not blocked)" : "");
 	return n < 0 || (size_t)n >= size ? -1 : n;

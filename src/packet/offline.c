@@ -463,13 +463,14 @@ int offline_run(const char *path, const struct mw_conf *c, const struct pool_lis
 	event_timestamp(ts, sizeof(ts), &last);
 	fprintf(out, "{\"timestamp\":\"%s\",\"event_type\":\"stats\",\"stats\":{\"packets\":%llu,"
 		"\"packets_not_ip\":%llu,\"malformed\":%llu,\"untracked\":%llu,\"flows\":%llu,"
-		"\"flows_clean\":%llu,\"flows_blocked\":%llu,\"detections\":%llu,\"learned\":%llu,"
-		"\"tunnels\":%llu}}\n",
+		"\"flows_clean\":%llu,\"flows_blocked\":%llu,\"detections\":%llu,\"suspects\":%llu,"
+		"\"learned\":%llu,\"tunnels\":%llu}}\n",
 		ts, (unsigned long long)packets, (unsigned long long)skipped,
 		(unsigned long long)st.malformed, (unsigned long long)st.untracked,
 		(unsigned long long)fs.created, (unsigned long long)st.flows_clean,
 		(unsigned long long)st.flows_blocked, (unsigned long long)st.detections,
-		(unsigned long long)st.learned, (unsigned long long)st.tunnels);
+		(unsigned long long)st.suspects, (unsigned long long)st.learned,
+		(unsigned long long)st.tunnels);
 	rc = 0;
 out:
 	cap_close(&cap);

@@ -49,6 +49,7 @@ static void usage_to(FILE *out, int code)
 		"  feeds publish                 publish this gateway's own feed now\n"
 		"  notify list                   notify receivers: counters, last failure\n"
 		"  notify test NAME              queue a test notice for that receiver\n"
+		"  probes                        recent probes of suspect TLS servers, their outcome\n"
 		"  help                          the commands the running daemon knows\n"
 		"exit status: 0 ok, 1 the daemon refused, 2 usage, 3 not running, 4 denied\n"
 		"See minewallctl(8).\n",

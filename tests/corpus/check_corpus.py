@@ -59,6 +59,7 @@ def expected_dialect(dialect):
 def main():
     labels_path, events_dir = sys.argv[1], sys.argv[2]
     events = collections.defaultdict(list)  # (file, frozenset(endpoints), proto) -> [event]
+    suspects = collections.defaultdict(list)  # the same key -> [tls-suspect event]
     for name in os.listdir(events_dir):
         if not name.endswith(".events"):
             continue
@@ -66,11 +67,19 @@ def main():
         with open(os.path.join(events_dir, name)) as f:
             for line in f:
                 ev = json.loads(line)
-                if ev.get("event_type") != "mining":
+                if ev.get("event_type") not in ("mining", "suspect"):
                     continue
                 a = (str(ipaddress.ip_address(ev["src_ip"])), ev["src_port"])
                 b = (str(ipaddress.ip_address(ev["dest_ip"])), ev["dest_port"])
-                events[(pcap, frozenset((a, b)), ev["proto"])].append(ev)
+                key = (pcap, frozenset((a, b)), ev["proto"])
+                # -r cannot probe: the suspicion stage says "suspect", never "mining".
+                if ev.get("detector") == "tls-suspect" or ev["event_type"] == "suspect":
+                    if ev["event_type"] != "suspect" or ev.get("detector") != "tls-suspect":
+                        print(f"suspicion reported as mining: {line.strip()}")
+                        return 1
+                    suspects[key].append(ev)
+                    continue
+                events[key].append(ev)
 
     stats = collections.Counter()
     failures = []
@@ -86,6 +95,13 @@ def main():
             key = (pcap, frozenset((endpoint(row[col["client"]]), endpoint(row[col["server"]]))), l4)
             evs = events.get(key, [])
             what = f"{pcap} {l4} {row[col['client']]} -> {row[col['server']]} [{label}: {dialect}]"
+            # Suspicion is reported, not scored; counted for the record.
+            if suspects.get(key):
+                stats[("benign" if label == "benign" else "mining") + "-suspect"] += 1
+            # The bfgminer stratum+tls flows (no list needed) must be suspects.
+            if pcap == "zeekcm-bitcoin-mining.pcap" and "TLS" in dialect and not suspects.get(key):
+                stats["tls-mining-not-suspect"] += 1
+                failures.append(f"not a suspect: {what}")
             if label == "benign":
                 if evs:
                     stats["benign-flagged"] += 1

@@ -384,6 +384,11 @@ state_file = "$LAB_DIR/state";
 };
 notify = {
 };
+# The prober talks to the lab's servers on its own: only the tests about it
+# turn it on (probe.enabled=true), so the others see what they always saw.
+probe = {
+enabled = false;
+};
 EOF
 	LAB_OVERRIDES=$(printf '%s\n' "$@") awk '
 	BEGIN {

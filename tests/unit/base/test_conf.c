@@ -24,7 +24,7 @@ static const char *top_srcdir(void)
 
 static void check_actions(const struct mw_conf *c, const char *expect)
 {
-	char got[64] = "";
+	char got[128] = "";
 	int i;
 
 	for (i = 0; i < CONF_DET_COUNT; i++) {
@@ -47,13 +47,18 @@ static void check_common_defaults(const struct mw_conf *c)
 	CHECK(c->n_interfaces == 0);
 	CHECK(c->interfaces[0] == NULL);
 	CHECK(c->mark_mask == 0x0f000000);
+	CHECK(c->probe_enabled);
+	CHECK(c->probe_source == NULL && c->probe_interface == NULL);
+	CHECK(c->probe_timeout == 6 && c->probe_rate == 60 && c->probe_concurrent == 4);
+	CHECK(c->probe_ttl_positive == 3600 && c->probe_ttl_negative == 3600);
+	CHECK(c->n_probe_only == 0);
 	CHECK(c->max_flows == 262144);
 	CHECK(c->max_buffers == 16384);
 	CHECK(c->inspect_bytes == 4096);
 	CHECK(c->inspect_packets == 16);
 	CHECK(c->idle_timeout == 120);
 	CHECK(c->mark_clean);
-	check_actions(c, "reject reject drop reject alert reject reject reject");
+	check_actions(c, "reject reject drop reject alert reject reject reject alert reject");
 	CHECK(c->n_blocklist_domains == 1);
 	CHECK(c->n_blocklist_endpoints == 1);
 	CHECK(c->n_blocklist_ports == 1);
@@ -142,7 +147,7 @@ static void test_full(void)
 	CHECK(c->inspect_packets == 1000);
 	CHECK(c->idle_timeout == 86400);
 	CHECK(!c->mark_clean);
-	check_actions(c, "alert drop reject alert drop alert drop alert");
+	check_actions(c, "alert drop reject alert drop alert drop alert alert reject");
 	CHECK(c->n_blocklist_domains == 0);
 	CHECK(c->blocklist_domains[0] == NULL);
 	CHECK(c->n_blocklist_endpoints == 2);
@@ -511,6 +516,9 @@ static void test_names(void)
 	CHECK(conf_detector_index("endpoint") == CONF_DET_ENDPOINT);
 	CHECK(conf_detector_index("relay") == CONF_DET_RELAY);
 	CHECK(conf_detector_index("websocket") == CONF_DET_WEBSOCKET);
+	CHECK(conf_detector_index("tls_suspect") == CONF_DET_TLS_SUSPECT);
+	CHECK(conf_detector_index("tls-suspect") == CONF_DET_TLS_SUSPECT);
+	CHECK(conf_detector_index("probe") == CONF_DET_PROBE);
 	CHECK(conf_detector_index("tls") == -1);
 	CHECK(conf_detector_index("tls-sni2") == -1);
 	CHECK(conf_detector_index("") == -1);

@@ -463,7 +463,13 @@ static void test_matrix(void)
 				if (!inner_dialect[in]) {
 					CHECK(seen.n == 0);
 					CHECK(c.blocked_at < 0);
-					CHECK(c.clean_at > before);
+					/* That ClientHello has no ALPN, one of tls-suspect's
+					 * signals: the flow stays under inspection until its
+					 * first records say whether it talks like a miner. */
+					if (in == I_TLS_BENIGN)
+						CHECK(c.clean_at < 0);
+					else
+						CHECK(c.clean_at > before);
 					if (seen.n)
 						fprintf(stderr, "kind %u inner %u: %s %s\n", k, in,
 							seen.dialect, seen.detail);
