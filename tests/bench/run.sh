@@ -22,7 +22,7 @@
 : "${BENCH_CONNS:=2000}"
 : "${BENCH_FLOWS:=1048576}"
 : "${BENCH_ENFORCE_N:=1000000}"
-: "${BENCH_ONLY:=1 2 3 4 5 6 7}"
+: "${BENCH_ONLY:=1 2 3 4 5 6 7 8}"
 
 lab_require
 for _b in udpblast nfq_acceptall connlat newflows; do
