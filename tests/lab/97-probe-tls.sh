@@ -56,7 +56,8 @@ conf=$LAB_DIR/minewall.conf
 lab_write_conf "$conf" 'probe.enabled=true' 'probe.timeout=4' 'probe.rate=600' \
 	'probe.source="203.0.113.99"' 'enforce.allow=[ "203.0.113.26" ]' \
 	'enforce.block_by="endpoint"' 'metrics.listen="127.0.0.1:9479"' \
-	'enforce.escalation={ window = 600; throttle_after = 100; quarantine_after = 200; throttle_timeout = 600; quarantine_timeout = 600; }'
+	'enforce.escalation={ window = 600; throttle_after = 100; quarantine_after = 200; throttle_timeout = 600; quarantine_timeout = 600; }' \
+	"notify.receivers=( { name = \"confirmed\"; type = \"exec\"; command = [ \"/usr/bin/tee\", \"-a\", \"$LAB_DIR/notices\" ]; events = [ \"probe_confirmed\" ]; coalesce = 0; } )"
 cat >>"$conf" <<EOF
 feed = {
 	state_dir = "$LAB_DIR/feeds";
@@ -143,6 +144,14 @@ for d in ethereumstratum ethproxy getwork; do
 done
 grep -q '"event_type":"suspect".*"detector":"tls-suspect"' "$LAB_DIR/eve.json" ||
 	lab_fail "no suspect event"
+# A notify receiver that asked for probe_confirmed heard of the confirmations
+# (and of nothing else: it did not ask for detections or tier changes).
+lab_wait 5 grep -q '"event":"probe_confirmed"' "$LAB_DIR/notices" ||
+	lab_fail "no probe_confirmed notice: $(cat "$LAB_DIR/notices" 2>/dev/null)"
+grep -q '"detector":"probe"' "$LAB_DIR/notices" || lab_fail "the notice does not carry the probe's event"
+if grep -v '"event":"probe_confirmed"' "$LAB_DIR/notices" | grep -q '"event":'; then
+	lab_fail "the receiver heard of more than it asked for: $(cat "$LAB_DIR/notices")"
+fi
 # The host's escalation counted each confirmation.
 lab_ctl hosts list >"$LAB_DIR/hosts" || lab_fail "hosts list"
 grep -q "$C" "$LAB_DIR/hosts" || lab_fail "the miner's host is not tracked: $(cat "$LAB_DIR/hosts")"
