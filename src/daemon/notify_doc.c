@@ -2,12 +2,12 @@
 /* Notification documents and the per-host memory behind them: recent detections, coalescing. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "buf_printf.h"
 #include "notify_doc.h"
 #include "pkt.h"
 
@@ -141,32 +141,13 @@ void notify_hosts_remap(struct notify_hosts *t, const int *old_slot, unsigned in
 
 /* ---- the document ---------------------------------------------------------- */
 
-static int put(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int put(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*pos >= size)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *pos, size - *pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *pos)
-		return -1;
-	*pos += (size_t)n;
-	return 0;
-}
-
 /* ,"key":"escaped" or ,"key":null */
 static int put_str(char *buf, size_t size, size_t *pos, const char *key, const char *v)
 {
-	if (put(buf, size, pos, "%s\"%s\":", *pos > 1 ? "," : "", key) < 0)
+	if (buf_printf(buf, size, pos, "%s\"%s\":", *pos > 1 ? "," : "", key) < 0)
 		return -1;
 	if (!v)
-		return put(buf, size, pos, "null");
+		return buf_printf(buf, size, pos, "null");
 	return event_json_string(buf, size, pos, v);
 }
 
@@ -205,7 +186,7 @@ static int build(char *buf, size_t size, const struct notify_doc_in *in, unsigne
 	unsigned int k;
 
 	event_timestamp(ts, sizeof(ts), in->ts);
-	if (put(buf, size, &pos, "{") < 0 || put_str(buf, size, &pos, "id", in->id) < 0 ||
+	if (buf_printf(buf, size, &pos, "{") < 0 || put_str(buf, size, &pos, "id", in->id) < 0 ||
 	    put_str(buf, size, &pos, "type", in->type) < 0 ||
 	    put_str(buf, size, &pos, "event", in->event) < 0 ||
 	    put_str(buf, size, &pos, "timestamp", ts) < 0 ||
@@ -214,31 +195,31 @@ static int build(char *buf, size_t size, const struct notify_doc_in *in, unsigne
 		return -1;
 	if (in->addr) {
 		pkt_addr_str(in->family, in->addr, ip, sizeof(ip));
-		if (put(buf, size, &pos, ",\"host\":{\"ip\":\"%s\",\"tier\":\"%s\"", ip,
+		if (buf_printf(buf, size, &pos, ",\"host\":{\"ip\":\"%s\",\"tier\":\"%s\"", ip,
 			in->tier ? in->tier : "watch") < 0 ||
-		    (in->previous && put(buf, size, &pos, ",\"previous\":\"%s\"", in->previous) < 0) ||
-		    put(buf, size, &pos, ",\"detections\":%u,\"expires_in\":%llu}", in->detections,
+		    (in->previous && buf_printf(buf, size, &pos, ",\"previous\":\"%s\"", in->previous) < 0) ||
+		    buf_printf(buf, size, &pos, ",\"detections\":%u,\"expires_in\":%llu}", in->detections,
 			(unsigned long long)in->expires_in) < 0)
 			return -1;
-	} else if (put(buf, size, &pos, ",\"host\":null") < 0) {
+	} else if (buf_printf(buf, size, &pos, ",\"host\":null") < 0) {
 		return -1;
 	}
-	if (put(buf, size, &pos, ",\"coalesced\":%u,\"eve\":%s,\"evidence\":", in->held,
+	if (buf_printf(buf, size, &pos, ",\"coalesced\":%u,\"eve\":%s,\"evidence\":", in->held,
 		in->eve ? in->eve : "null") < 0)
 		return -1;
 	if (in->evidence && in->host && in->host->n_recent) {
 		if (put_det(buf, size, &pos, recent_at(in->host, 0)) < 0)
 			return -1;
-	} else if (put(buf, size, &pos, "null") < 0) {
+	} else if (buf_printf(buf, size, &pos, "null") < 0) {
 		return -1;
 	}
-	if (put(buf, size, &pos, ",\"recent\":[") < 0)
+	if (buf_printf(buf, size, &pos, ",\"recent\":[") < 0)
 		return -1;
 	for (k = 0; in->host && k < in->host->n_recent && k < n_recent; k++)
-		if ((k && put(buf, size, &pos, ",") < 0) ||
+		if ((k && buf_printf(buf, size, &pos, ",") < 0) ||
 		    put_det(buf, size, &pos, recent_at(in->host, k)) < 0)
 			return -1;
-	if (put(buf, size, &pos, "]}") < 0)
+	if (buf_printf(buf, size, &pos, "]}") < 0)
 		return -1;
 	return (int)pos;
 }

@@ -2,12 +2,12 @@
 /* JSON and text forms of engine events, with EVE field names. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <netinet/in.h>
 
+#include "buf_printf.h"
 #include "event.h"
 #include "pkt.h"
 
@@ -51,32 +51,13 @@ void event_timestamp(char *buf, size_t size, const struct timeval *tv)
 	snprintf(buf, size, "%s.%06ld+0000", base, (long)n.tv_usec);
 }
 
-static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*pos >= size)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *pos, size - *pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *pos)
-		return -1;
-	*pos += (size_t)n;
-	return 0;
-}
-
 /* Byte by byte, without printf: offline, every detection's detail passes here. */
 int event_json_string(char *buf, size_t size, size_t *pos, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t p = *pos;
 
-	/* Like append(): each piece must leave room for the terminating NUL. */
+	/* Like buf_printf(): each piece must leave room for the terminating NUL. */
 	if (p >= size || size - p < 2)
 		return -1;
 	buf[p++] = '"';
@@ -133,33 +114,33 @@ int event_format_json(char *buf, size_t size, const struct mw_event *ev)
 	event_timestamp(ts, sizeof(ts), &ev->ts);
 	pkt_addr_str(k->family, k->addr[0], src, sizeof(src));
 	pkt_addr_str(k->family, k->addr[1], dst, sizeof(dst));
-	if (append(buf, size, &pos,
+	if (buf_printf(buf, size, &pos,
 		   "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"src_port\":%u,"
 		   "\"dest_ip\":\"%s\",\"dest_port\":%u,\"proto\":\"%s\"",
 		   ts, event_type_name(ev->type), src, k->port[0], dst,
 		   k->port[1], proto_name(k->proto)) < 0)
 		return -1;
-	if (ev->detector && (append(buf, size, &pos, ",\"detector\":") < 0 ||
+	if (ev->detector && (buf_printf(buf, size, &pos, ",\"detector\":") < 0 ||
 			     event_json_string(buf, size, &pos, ev->detector) < 0))
 		return -1;
-	if (ev->dialect && ev->dialect[0] && (append(buf, size, &pos, ",\"dialect\":") < 0 ||
+	if (ev->dialect && ev->dialect[0] && (buf_printf(buf, size, &pos, ",\"dialect\":") < 0 ||
 					      event_json_string(buf, size, &pos, ev->dialect) < 0))
 		return -1;
-	if (ev->detail && ev->detail[0] && (append(buf, size, &pos, ",\"detail\":") < 0 ||
+	if (ev->detail && ev->detail[0] && (buf_printf(buf, size, &pos, ",\"detail\":") < 0 ||
 					    event_json_string(buf, size, &pos, ev->detail) < 0))
 		return -1;
-	if (append(buf, size, &pos, ",\"action\":\"%s\"",
+	if (buf_printf(buf, size, &pos, ",\"action\":\"%s\"",
 		   ev->type != EVENT_DECISION ? conf_action_name(ev->action) : "pass") < 0)
 		return -1;
-	if (ev->confirmed && append(buf, size, &pos, ",\"confirmed\":true") < 0)
+	if (ev->confirmed && buf_printf(buf, size, &pos, ",\"confirmed\":true") < 0)
 		return -1;
-	if (ev->inbound && append(buf, size, &pos, ",\"opened_by\":\"remote\"") < 0)
+	if (ev->inbound && buf_printf(buf, size, &pos, ",\"opened_by\":\"remote\"") < 0)
 		return -1;
-	if (ev->allowlisted && append(buf, size, &pos, ",\"allowlisted\":true") < 0)
+	if (ev->allowlisted && buf_printf(buf, size, &pos, ",\"allowlisted\":true") < 0)
 		return -1;
-	if (ev->learned && append(buf, size, &pos, ",\"learned\":%u", ev->learned) < 0)
+	if (ev->learned && buf_printf(buf, size, &pos, ",\"learned\":%u", ev->learned) < 0)
 		return -1;
-	if (append(buf, size, &pos, "}") < 0)
+	if (buf_printf(buf, size, &pos, "}") < 0)
 		return -1;
 	return (int)pos;
 }
