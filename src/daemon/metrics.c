@@ -87,6 +87,53 @@ static void feed_sample(FILE *f, const char *family_name, const char *feed, cons
 	fprintf(f, "\"} %s\n", num);
 }
 
+enum feed_value {
+	FV_SERIAL, FV_LAG, FV_AGE, FV_ENTRIES, FV_LAST_OK, FV_LAST_ERROR, FV_FALLBACKS
+};
+
+/* One feed's value of a per-feed metric into num; false: it has none (no sample). */
+static bool feed_value(const struct mwstats *st, const struct mwstats_feed *m,
+		       enum feed_value what, char *num, size_t size)
+{
+	switch (what) {
+	case FV_SERIAL:
+		snprintf(num, size, "%" PRIu64, m->serial);
+		return true;
+	case FV_LAG:
+		snprintf(num, size, "%lld", (long long)(st->now - m->issued));
+		return m->issued != 0;
+	case FV_AGE:
+		snprintf(num, size, "%lld", m->in_force ? (long long)(st->now - m->accepted) : -1);
+		return true;
+	case FV_ENTRIES:
+		snprintf(num, size, "%zu", m->entries);
+		return true;
+	case FV_LAST_OK:
+		snprintf(num, size, "%lld", (long long)m->last_ok);
+		return true;
+	case FV_LAST_ERROR:
+		snprintf(num, size, "%lld", (long long)m->last_error_time);
+		return true;
+	case FV_FALLBACKS:
+		snprintf(num, size, "%lu", m->fallbacks);
+		return true;
+	}
+	return false;
+}
+
+/* A family with one unlabelled sample per feed that has the value. */
+static void feed_family(FILE *f, const struct mwstats *st, const char *name, const char *type,
+			const char *help, enum feed_value what)
+{
+	unsigned int i;
+	char num[32];
+
+	family(f, name, type, help);
+	for (i = 0; i < st->n_feeds; i++)
+		if (feed_value(st, &st->feeds[i], what, num, sizeof(num)))
+			feed_sample(f, name, st->feeds[i].name, NULL, NULL, num);
+}
+
 /* Per feed subscription: what is in force, how fresh, how it got there. */
 static void render_feeds(FILE *f, const struct mwstats *st)
 {
@@ -94,48 +141,20 @@ static void render_feeds(FILE *f, const struct mwstats *st)
 	unsigned int i, k;
 	char num[32];
 
-	family(f, "minewall_feed_serial", "gauge", "Serial of the feed in force (0: none).");
-	for (i = 0; i < st->n_feeds; i++) {
-		snprintf(num, sizeof(num), "%" PRIu64, st->feeds[i].serial);
-		feed_sample(f, "minewall_feed_serial", st->feeds[i].name, NULL, NULL, num);
-	}
-	family(f, "minewall_feed_lag_seconds", "gauge",
-	       "Now minus the issue time of the serial in force (only feeds with one).");
-	for (i = 0; i < st->n_feeds; i++) {
-		if (!st->feeds[i].issued)
-			continue;
-		snprintf(num, sizeof(num), "%lld", (long long)(st->now - st->feeds[i].issued));
-		feed_sample(f, "minewall_feed_lag_seconds", st->feeds[i].name, NULL, NULL, num);
-	}
-	family(f, "minewall_feed_age_seconds", "gauge",
-	       "Seconds since the feed in force was applied (-1: none applied).");
-	for (i = 0; i < st->n_feeds; i++) {
-		const struct mwstats_feed *m = &st->feeds[i];
-
-		snprintf(num, sizeof(num), "%lld", m->in_force ? (long long)(st->now - m->accepted) : -1);
-		feed_sample(f, "minewall_feed_age_seconds", m->name, NULL, NULL, num);
-	}
-	family(f, "minewall_feed_entries", "gauge",
-	       "Entries (addresses and domains) of the feed in force.");
-	for (i = 0; i < st->n_feeds; i++) {
-		snprintf(num, sizeof(num), "%zu", st->feeds[i].entries);
-		feed_sample(f, "minewall_feed_entries", st->feeds[i].name, NULL, NULL, num);
-	}
-	family(f, "minewall_feed_last_success_timestamp_seconds", "gauge",
-	       "Last fetch that ended applied or unchanged, since the epoch (0: never).");
-	for (i = 0; i < st->n_feeds; i++) {
-		snprintf(num, sizeof(num), "%lld", (long long)st->feeds[i].last_ok);
-		feed_sample(f, "minewall_feed_last_success_timestamp_seconds", st->feeds[i].name,
-			    NULL, NULL, num);
-	}
-	family(f, "minewall_feed_last_error_timestamp_seconds", "gauge",
-	       "Last fetch refused or failed, since the epoch (0: never); the reason is in "
-	       "minewallctl feeds list.");
-	for (i = 0; i < st->n_feeds; i++) {
-		snprintf(num, sizeof(num), "%lld", (long long)st->feeds[i].last_error_time);
-		feed_sample(f, "minewall_feed_last_error_timestamp_seconds", st->feeds[i].name,
-			    NULL, NULL, num);
-	}
+	feed_family(f, st, "minewall_feed_serial", "gauge", "Serial of the feed in force (0: none).",
+		    FV_SERIAL);
+	feed_family(f, st, "minewall_feed_lag_seconds", "gauge",
+		    "Now minus the issue time of the serial in force (only feeds with one).", FV_LAG);
+	feed_family(f, st, "minewall_feed_age_seconds", "gauge",
+		    "Seconds since the feed in force was applied (-1: none applied).", FV_AGE);
+	feed_family(f, st, "minewall_feed_entries", "gauge",
+		    "Entries (addresses and domains) of the feed in force.", FV_ENTRIES);
+	feed_family(f, st, "minewall_feed_last_success_timestamp_seconds", "gauge",
+		    "Last fetch that ended applied or unchanged, since the epoch (0: never).",
+		    FV_LAST_OK);
+	feed_family(f, st, "minewall_feed_last_error_timestamp_seconds", "gauge",
+		    "Last fetch refused or failed, since the epoch (0: never); the reason is in "
+		    "minewallctl feeds list.", FV_LAST_ERROR);
 	family(f, "minewall_feed_polls_total", "counter",
 	       "Polls of a feed's index, by result (304 not modified, 200 changed, error).");
 	for (i = 0; i < st->n_feeds; i++)
@@ -153,12 +172,9 @@ static void render_feeds(FILE *f, const struct mwstats *st)
 		feed_sample(f, "minewall_feed_applies_total", st->feeds[i].name, "via", "snapshot",
 			    num);
 	}
-	family(f, "minewall_feed_fallbacks_total", "counter",
-	       "Times a missing or bad delta made a feed take its snapshot instead.");
-	for (i = 0; i < st->n_feeds; i++) {
-		snprintf(num, sizeof(num), "%lu", st->feeds[i].fallbacks);
-		feed_sample(f, "minewall_feed_fallbacks_total", st->feeds[i].name, NULL, NULL, num);
-	}
+	feed_family(f, st, "minewall_feed_fallbacks_total", "counter",
+		    "Times a missing or bad delta made a feed take its snapshot instead.",
+		    FV_FALLBACKS);
 	family(f, "minewall_feed_failures_total", "counter",
 	       "Fetches that did not give a feed in force, by feed and kind (rejected: "
 	       "signature, format or policy; error: fetch, disk or apply).");

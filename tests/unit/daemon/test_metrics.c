@@ -128,10 +128,62 @@ static void test_render(void)
 	free(text);
 }
 
+/* Per-feed families: one sample per feed, none for a feed without the value
+ * (a lag needs an issue time), in the order of the feeds. */
+static void test_render_feeds(void)
+{
+	static struct mwstats_tally t;
+	static struct mwstats st = { .tally = &t, .now = 1700000100, .n_feeds = 2 };
+	struct mwstats_feed *a = &st.feeds[0], *b = &st.feeds[1];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	snprintf(a->name, sizeof(a->name), "isp-a");
+	a->in_force = true;
+	a->serial = 18446744073709551615u;
+	a->issued = 1700000090;
+	a->accepted = 1700000040;
+	a->last_ok = 1700000095;
+	a->entries = 4;
+	a->polls[0] = 7;
+	a->polls[2] = 1;
+	a->delta_applies = 3;
+	a->fallbacks = 2;
+	a->rejected = 5;
+	snprintf(b->name, sizeof(b->name), "b\"q");
+	b->last_error_time = 1700000001;
+	b->errors = 9;
+	metrics_render(f, &st);
+	fclose(f);
+	CHECK(strstr(text, "# TYPE minewall_feed_serial gauge\n"
+			   "minewall_feed_serial{feed=\"isp-a\"} 18446744073709551615\n"
+			   "minewall_feed_serial{feed=\"b\\\"q\"} 0\n") != NULL);
+	CHECK(strstr(text, "# TYPE minewall_feed_lag_seconds gauge\n"
+			   "minewall_feed_lag_seconds{feed=\"isp-a\"} 10\n# HELP") != NULL);
+	CHECK(strstr(text, "minewall_feed_age_seconds{feed=\"isp-a\"} 60\n"
+			   "minewall_feed_age_seconds{feed=\"b\\\"q\"} -1\n") != NULL);
+	CHECK(strstr(text, "minewall_feed_entries{feed=\"isp-a\"} 4\n") != NULL);
+	CHECK(strstr(text, "minewall_feed_last_success_timestamp_seconds{feed=\"isp-a\"} 1700000095\n"
+			   "minewall_feed_last_success_timestamp_seconds{feed=\"b\\\"q\"} 0\n") != NULL);
+	CHECK(strstr(text, "minewall_feed_last_error_timestamp_seconds{feed=\"b\\\"q\"} 1700000001\n")
+	      != NULL);
+	CHECK(strstr(text, "minewall_feed_polls_total{feed=\"isp-a\",result=\"304\"} 7\n"
+			   "minewall_feed_polls_total{feed=\"isp-a\",result=\"200\"} 0\n"
+			   "minewall_feed_polls_total{feed=\"isp-a\",result=\"error\"} 1\n") != NULL);
+	CHECK(strstr(text, "minewall_feed_applies_total{feed=\"isp-a\",via=\"delta\"} 3\n") != NULL);
+	CHECK(strstr(text, "# TYPE minewall_feed_fallbacks_total counter\n"
+			   "minewall_feed_fallbacks_total{feed=\"isp-a\"} 2\n") != NULL);
+	CHECK(strstr(text, "minewall_feed_failures_total{feed=\"isp-a\",kind=\"rejected\"} 5\n") != NULL);
+	CHECK(strstr(text, "minewall_feed_failures_total{feed=\"b\\\"q\",kind=\"error\"} 9\n") != NULL);
+	free(text);
+}
+
 int main(void)
 {
 	test_http();
 	test_listen();
 	test_render();
+	test_render_feeds();
 	return UNIT_DONE();
 }
